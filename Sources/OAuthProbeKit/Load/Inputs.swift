@@ -1,0 +1,91 @@
+import Foundation
+import Yams
+
+/// Everything a run needs from files, loaded together so every problem is reported at once.
+public struct Inputs: Sendable {
+    public var targets: [Target]
+    public var suites: [Suite]
+    public var diagnostics: [Diagnostic]
+
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    public static func load(targets targetFiles: [String], suites suitePaths: [String],
+                            environment: [String: String] = ProcessInfo.processInfo.environment) -> Inputs {
+        var diagnostics: [Diagnostic] = []
+        var targets: [Target] = []
+        let loader = TargetLoader(environment: environment)
+        for file in targetFiles {
+            let (target, problems) = loader.load(file: file)
+            diagnostics += problems
+            if let target {
+                if let other = targets.first(where: { $0.name == target.name }) {
+                    diagnostics.append(Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1),
+                                                  "target name '\(target.name)' is also used by \(other.file); reports need distinct names"))
+                }
+                targets.append(target)
+            }
+        }
+        let (suites, suiteProblems) = SuiteLoader().load(paths: suitePaths)
+        return Inputs(targets: targets, suites: suites, diagnostics: diagnostics + suiteProblems)
+    }
+
+    /// The Suites/ folder that ships with the tool: `OAUTHPROBE_SUITES`, else the nearest
+    /// `Suites` folder above the executable (a build inside the checkout), else `./Suites`.
+    public static func defaultSuitePath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let path = environment["OAUTHPROBE_SUITES"] { return path }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("Suites")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate.path }
+            directory.deleteLastPathComponent()
+        }
+        return "Suites"
+    }
+
+    /// Checks files of either kind, telling suites (`probes:`) from targets (`issuer:`) by their keys.
+    public static func validate(files: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> [Diagnostic] {
+        var diagnostics: [Diagnostic] = []
+        var suiteFiles: [String] = []
+        for file in files {
+            switch kind(of: file) {
+            case .suite: suiteFiles.append(file)
+            case .target: diagnostics += TargetLoader(environment: environment).load(file: file).diagnostics
+            case .unknown(let reason): diagnostics.append(Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), reason))
+            }
+        }
+        if !suiteFiles.isEmpty { diagnostics += SuiteLoader().load(paths: suiteFiles).diagnostics }
+        return diagnostics
+    }
+
+    enum Kind { case suite, target, unknown(String) }
+
+    static func kind(of file: String) -> Kind {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else { return .unknown("no such file") }
+        if isDirectory.boolValue { return .suite }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            return .unknown("cannot read the file")
+        }
+        // A file that does not parse is reported by the suite loader, which names the syntax error.
+        guard case .mapping(let mapping)? = try? Yams.compose(yaml: text) else { return .suite }
+        let keys = Set(mapping.keys.compactMap(\.string))
+        if keys.contains("probes") { return .suite }
+        if keys.contains("issuer") || keys.contains("clients") { return .target }
+        return .unknown("neither a suite (no 'probes:') nor a target (no 'issuer:')")
+    }
+}
+
+/// Exit statuses of interface.md.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    public static let findings: Int32 = 1
+    public static let errors: Int32 = 2
+    public static let usage: Int32 = 64
+    public static let invalidInput: Int32 = 65
+
+    public static func of(_ results: [ProbeResult]) -> Int32 {
+        if results.contains(where: { $0.verdict == .fail }) { return findings }
+        if results.contains(where: { $0.verdict == .error }) { return errors }
+        return success
+    }
+}

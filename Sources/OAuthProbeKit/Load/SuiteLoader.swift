@@ -1,0 +1,420 @@
+import Foundation
+import Yams
+
+/// Reads suite files (Suites/README.md describes the language) into `Suite`s. Never touches the network.
+public struct SuiteLoader {
+    public init() {}
+
+    /// Suites from files and folders (a folder contributes its `*.yaml` files, sorted), and every
+    /// problem across all of them, including probe ids defined twice.
+    public func load(paths: [String]) -> (suites: [Suite], diagnostics: [Diagnostic]) {
+        var suites: [Suite] = []
+        var diagnostics: [Diagnostic] = []
+        for file in Self.suiteFiles(in: paths, diagnostics: &diagnostics) {
+            let (suite, problems) = load(file: file)
+            diagnostics += problems
+            if let suite { suites.append(suite) }
+        }
+        var seen: [String: SourceLocation] = [:]
+        for probe in suites.flatMap(\.probes) {
+            if let first = seen[probe.id] {
+                diagnostics.append(Diagnostic(.error, at: probe.location, "probe id '\(probe.id)' is already defined at \(first)"))
+            } else {
+                seen[probe.id] = probe.location
+            }
+        }
+        return (suites, diagnostics)
+    }
+
+    public func load(file: String) -> (suite: Suite?, diagnostics: [Diagnostic]) {
+        let reader = YAMLReader(file: file)
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            reader.error(at: SourceLocation(file: file, line: 1, column: 1), "cannot read the file")
+            return (nil, reader.diagnostics)
+        }
+        let suite = reader.compose(text).flatMap { SuiteParse(reader: reader, file: file).suite($0) }
+        return (reader.hasErrors ? nil : suite, reader.diagnostics)
+    }
+
+    static func suiteFiles(in paths: [String], diagnostics: inout [Diagnostic]) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                diagnostics.append(Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1), "no such file or folder"))
+                continue
+            }
+            if isDirectory.boolValue {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                files += names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+                    .map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+}
+
+/// One pass over one suite file.
+private struct SuiteParse {
+    let reader: YAMLReader
+    let file: String
+
+    static let actionKeys = ["discover", "authorize", "token", "refresh", "client_credentials", "revoke", "resource", "http"]
+    static var idPattern: Regex<(Substring, Substring?, Substring, Substring?)> { #/^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$/# }
+    static var namePattern: Regex<Substring> { #/^[a-z][a-z0-9_-]*$/# }
+
+    func suite(_ root: Node) -> Suite? {
+        guard let map = reader.mapping(root, "a suite file") else { return nil }
+        map.check(reader, "suite", allowed: ["practice", "probes"], required: ["practice", "probes"])
+        let heading = map["practice"].flatMap { practice($0) } ?? ""
+        let probes = map["probes"].flatMap { reader.sequence($0, "probes") }?.compactMap { probe($0, practice: heading) } ?? []
+        let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        return Suite(name: name, practice: heading, file: file, probes: probes)
+    }
+
+    private func practice(_ node: Node) -> String? {
+        guard let heading = reader.string(node, "practice") else { return nil }
+        guard Practice.headings.contains(heading) else {
+            reader.error(node, "practice '\(heading)' is not a heading of the seed page (\(Practice.headings.joined(separator: "; ")))")
+            return nil
+        }
+        return heading
+    }
+
+    private func probe(_ node: Node, practice suitePractice: String) -> Probe? {
+        guard let map = reader.mapping(node, "a probe") else { return nil }
+        map.check(reader, "probe", allowed: ["id", "title", "practice", "refs", "severity", "roles", "endpoints", "let", "matrix", "steps"],
+                  required: ["id", "title", "refs", "severity", "steps"])
+        let id = map["id"].flatMap { reader.string($0, "id") } ?? ""
+        if let idNode = map["id"], !id.isEmpty, (try? Self.idPattern.wholeMatch(in: id)) == nil {
+            reader.error(idNode, "id '\(id)' must be topic.check: lower case words joined by '-', parts by '.'")
+        }
+        let title = map["title"].flatMap { reader.string($0, "title") } ?? ""
+        let practice = map["practice"].flatMap { self.practice($0) } ?? suitePractice
+        let refs = map["refs"].flatMap { reader.strings($0, "refs") } ?? []
+        if let refsNode = map["refs"], refs.isEmpty { reader.error(refsNode, "refs: name at least one RFC section") }
+        let severity = map["severity"].flatMap { reader.oneOf($0, "severity", Severity.self) } ?? .medium
+        let roles = (map["roles"].flatMap { reader.sequence($0, "roles") } ?? []).compactMap { reader.oneOf($0, "roles", ClientRole.self) }
+        let declaredEndpoints = (map["endpoints"].flatMap { reader.sequence($0, "endpoints") } ?? [])
+            .compactMap { reader.oneOf($0, "endpoints", EndpointKind.self) }
+
+        var scope = ReferenceScope(roles: Set(roles))
+        var bindings: [(name: String, value: Template)] = []
+        if let node = map["let"], let lets = reader.mapping(node, "let") {
+            for entry in lets.entries {
+                guard name(entry.keyNode, entry.key, "let") else { continue }
+                if let template = template(entry.value, "let.\(entry.key)", scope: scope) {
+                    bindings.append((entry.key, template))
+                }
+                scope.names.insert(entry.key)
+            }
+        }
+        let variants = map["matrix"].map { matrix($0, scope: scope) } ?? []
+        scope.variantKeys = Set(variants.flatMap(\.values.keys))
+        scope.hasMatrix = map["matrix"] != nil
+
+        var steps: [Step] = []
+        for stepNode in map["steps"].flatMap({ reader.sequence($0, "steps") }) ?? [] {
+            guard let step = step(stepNode, index: steps.count, scope: scope) else { continue }
+            if scope.steps.keys.contains(step.name) {
+                reader.error(stepNode, "step name '\(step.name)' is used twice in this probe")
+            }
+            if let role = step.action.role, !roles.contains(role) {
+                reader.error(stepNode, "step '\(step.name)' acts as '\(role.rawValue)', which is not in this probe's roles")
+            }
+            scope.steps[step.name] = step.action.keyword
+            steps.append(step)
+        }
+        if let stepsNode = map["steps"], steps.isEmpty, !reader.hasErrors { reader.error(stepsNode, "steps: a probe needs at least one step") }
+        let endpoints = Set(declaredEndpoints).union(steps.compactMap { Self.endpoint(for: $0.action) })
+        return Probe(id: id, title: title, practice: practice, refs: refs, severity: severity, roles: roles,
+                     endpoints: EndpointKind.allCases.filter(endpoints.contains), bindings: bindings,
+                     variants: variants, steps: steps, location: reader.location(of: node))
+    }
+
+    static func endpoint(for action: Action) -> EndpointKind? {
+        switch action {
+        case .authorize: .authorization
+        case .token, .refresh, .clientCredentials: .token
+        case .revoke: .revocation
+        case .resource: .resource
+        case .discover, .http: nil
+        }
+    }
+
+    private func matrix(_ node: Node, scope: ReferenceScope) -> [Variant] {
+        guard let items = reader.sequence(node, "matrix") else { return [] }
+        var variants: [Variant] = []
+        for item in items {
+            guard let map = reader.mapping(item, "a matrix entry") else { continue }
+            guard let nameNode = map["variant"], let name = reader.string(nameNode, "variant") else {
+                reader.error(item, "matrix entry: missing 'variant' (its name in reports)")
+                continue
+            }
+            guard self.name(nameNode, name, "variant") else { continue }
+            if variants.contains(where: { $0.name == name }) { reader.error(nameNode, "variant '\(name)' is listed twice") }
+            var values: [String: Template] = [:]
+            for entry in map.entries where entry.key != "variant" {
+                values[entry.key] = template(entry.value, "matrix.\(entry.key)", scope: scope)
+            }
+            if let first = variants.first, Set(first.values.keys) != Set(values.keys) {
+                reader.error(item, "variant '\(name)' sets \(values.keys.sorted()) but '\(first.name)' sets \(first.values.keys.sorted()); every variant sets the same keys")
+            }
+            variants.append(Variant(name: name, values: values, location: reader.location(of: item)))
+        }
+        if variants.isEmpty { reader.error(node, "matrix: list at least one variant") }
+        return variants
+    }
+
+    // MARK: Steps
+
+    private func step(_ node: Node, index: Int, scope: ReferenceScope) -> Step? {
+        guard let map = reader.mapping(node, "a step") else { return nil }
+        map.check(reader, "step", allowed: ["name", "when", "require", "expect"] + Self.actionKeys)
+        let actionEntries = map.entries.filter { Self.actionKeys.contains($0.key) }
+        guard actionEntries.count == 1, let actionEntry = actionEntries.first else {
+            reader.error(node, "a step takes exactly one action (\(Self.actionKeys.joined(separator: ", "))), found \(actionEntries.count)")
+            return nil
+        }
+        var name = actionEntry.key
+        if let nameNode = map["name"], let given = reader.string(nameNode, "name"), self.name(nameNode, given, "step name") {
+            name = given
+        } else if scope.steps[name] != nil {
+            name = "\(name)-\(index + 1)"
+        }
+        guard let action = action(actionEntry.key, actionEntry.value, scope: scope) else { return nil }
+        let when = map["when"].map { expectations($0, "when", action: nil, scope: scope) } ?? []
+        let require = map["require"].map { expectations($0, "require", action: action, scope: scope) } ?? []
+        let expect = map["expect"].map { expectations($0, "expect", action: action, scope: scope) } ?? []
+        return Step(name: name, action: action, when: when, require: require, expect: expect, location: reader.location(of: node))
+    }
+
+    private func action(_ keyword: String, _ node: Node, scope: ReferenceScope) -> Action? {
+        if keyword == "discover" {
+            if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "~" { return .discover }
+            _ = reader.mapping(node, "discover")?.check(reader, "discover", allowed: [])
+            return .discover
+        }
+        guard let map = reader.mapping(node, keyword) else { return nil }
+        func role() -> ClientRole? {
+            guard let node = map["client"] else { return nil }
+            return reader.oneOf(node, "\(keyword).client", ClientRole.self)
+        }
+        func value(_ key: String) -> Template? {
+            map[key].flatMap { template($0, "\(keyword).\(key)", scope: scope) }
+        }
+        switch keyword {
+        case "authorize":
+            map.check(reader, keyword, allowed: ["client", "redirect_uri", "response_type", "scope", "pkce", "extra"], required: ["client"])
+            guard let client = role() else { return nil }
+            let pkce = map["pkce"].flatMap { reader.oneOf($0, "authorize.pkce", PKCEMode.self) } ?? .s256
+            var extra: [(name: String, value: Template)] = []
+            if let node = map["extra"], let extras = reader.mapping(node, "authorize.extra") {
+                extra = extras.entries.compactMap { entry in
+                    template(entry.value, "authorize.extra.\(entry.key)", scope: scope).map { (entry.key, $0) }
+                }
+            }
+            return .authorize(AuthorizeParameters(client: client, redirectURI: value("redirect_uri"),
+                                                  responseType: value("response_type"), scope: value("scope"),
+                                                  pkce: pkce, extra: extra))
+        case "token":
+            map.check(reader, keyword, allowed: ["client", "from", "code", "redirect_uri", "code_verifier"], required: ["client"])
+            guard let client = role() else { return nil }
+            let from = map["from"].flatMap { reader.string($0, "token.from") }
+            if let fromNode = map["from"], let from, scope.steps[from] != "authorize" {
+                reader.error(fromNode, "token.from '\(from)' must name an earlier authorize step")
+            }
+            func override(_ key: String) -> Override {
+                guard let node = map[key] else { return .inherit }
+                if case .scalar(let scalar) = node, scalar.string == "omit" { return .omit }
+                return template(node, "token.\(key)", scope: scope).map(Override.value) ?? .inherit
+            }
+            if from == nil && map["code"] == nil { reader.error(node, "token: give 'from' (an authorize step) or 'code'") }
+            return .token(TokenParameters(client: client, from: from, code: override("code"),
+                                          redirectURI: override("redirect_uri"), codeVerifier: override("code_verifier")))
+        case "refresh":
+            map.check(reader, keyword, allowed: ["client", "refresh_token", "scope"], required: ["client", "refresh_token"])
+            guard let client = role(), let token = value("refresh_token") else { return nil }
+            return .refresh(RefreshParameters(client: client, refreshToken: token, scope: value("scope")))
+        case "client_credentials":
+            map.check(reader, keyword, allowed: ["client", "scope"], required: ["client"])
+            guard let client = role() else { return nil }
+            return .clientCredentials(ClientCredentialsParameters(client: client, scope: value("scope")))
+        case "revoke":
+            map.check(reader, keyword, allowed: ["client", "token", "token_type_hint"], required: ["client", "token"])
+            guard let client = role(), let token = value("token") else { return nil }
+            return .revoke(RevokeParameters(client: client, token: token, tokenTypeHint: value("token_type_hint")))
+        case "resource":
+            map.check(reader, keyword, allowed: ["token", "transport"], required: ["token"])
+            let transport = map["transport"].flatMap { reader.oneOf($0, "resource.transport", ResourceParameters.Transport.self) } ?? .header
+            guard let token = value("token") else { return nil }
+            return .resource(ResourceParameters(token: token, transport: transport))
+        case "http":
+            map.check(reader, keyword, allowed: ["method", "url", "headers", "body", "plaintext"], required: ["url"])
+            let method = map["method"].flatMap { reader.string($0, "http.method") } ?? "GET"
+            var headers: [(name: String, value: Template)] = []
+            if let node = map["headers"], let headerMap = reader.mapping(node, "http.headers") {
+                headers = headerMap.entries.compactMap { entry in
+                    template(entry.value, "http.headers.\(entry.key)", scope: scope).map { (entry.key, $0) }
+                }
+            }
+            let plaintext = map["plaintext"].flatMap { reader.bool($0, "http.plaintext") } ?? false
+            guard let url = value("url") else { return nil }
+            return .http(RawHTTPParameters(method: method, url: url, headers: headers, body: value("body"), permitsPlaintext: plaintext))
+        default:
+            return nil
+        }
+    }
+
+    // MARK: Expectations
+
+    /// Subjects each kind of action produces; anything else is a typo worth reporting.
+    static func subjects(for action: Action) -> (fields: Set<String>, anyField: Bool) {
+        switch action {
+        case .authorize: (["code", "state", "error", "error_description", "iss", "access_token", "id_token"], false)
+        case .token, .refresh, .clientCredentials:
+            (["access_token", "refresh_token", "id_token", "error", "scope", "expires_in", "token_type"], false)
+        case .discover, .revoke, .resource, .http: ([], true)
+        }
+    }
+
+    private func expectations(_ node: Node, _ what: String, action: Action?, scope: ReferenceScope) -> [Expectation] {
+        guard let map = reader.mapping(node, what) else { return [] }
+        return map.entries.compactMap { entry in
+            var stepName: String?
+            var subjectName = entry.key
+            var subjectAction = action
+            if action == nil {
+                // `when:` looks back at an earlier step: `tokens.refresh_token: present`.
+                guard let dot = entry.key.firstIndex(of: "."), let keyword = scope.steps[String(entry.key[..<dot])] else {
+                    reader.error(entry.keyNode, "\(what): '\(entry.key)' must be STEP.SUBJECT naming an earlier step")
+                    return nil
+                }
+                stepName = String(entry.key[..<dot])
+                subjectName = String(entry.key[entry.key.index(after: dot)...])
+                subjectAction = Self.sampleAction(keyword)
+            }
+            guard let subjectAction, let subject = subject(subjectName, entry.keyNode, what, action: subjectAction),
+                  let matcher = matcher(entry.value, subject: subject, what) else { return nil }
+            return Expectation(step: stepName, subject: subject, matcher: matcher, location: reader.location(of: entry.keyNode))
+        }
+    }
+
+    private func subject(_ name: String, _ node: Node, _ what: String, action: Action) -> Subject? {
+        switch name {
+        case "status": return .status
+        case "tokens":
+            guard case .authorize = action else { return .tokens }
+        case "redirect":
+            if case .authorize = action { return .redirect }
+        default:
+            if name.hasPrefix("header.") { return .header(String(name.dropFirst(7))) }
+            let (fields, anyField) = Self.subjects(for: action)
+            if anyField || fields.contains(name) { return .field(name) }
+        }
+        let (fields, _) = Self.subjects(for: action)
+        let known = (["status", "header.NAME"] + (action.keyword == "authorize" ? ["redirect"] : ["tokens"]) + fields.sorted())
+        reader.error(node, "\(what): '\(name)' is not something a \(action.keyword) step produces (known: \(known.joined(separator: ", ")))")
+        return nil
+    }
+
+    private func matcher(_ node: Node, subject: Subject, _ what: String) -> Matcher? {
+        if case .sequence(let items) = node {
+            let matchers = items.compactMap { matcher($0, subject: subject, what) }
+            return matchers.count == items.count ? .oneOf(matchers) : nil
+        }
+        guard let text = reader.string(node, "\(what).\(subject.name)") else { return nil }
+        let keywords: [String]
+        switch subject {
+        case .tokens: keywords = ["issued", "none"]
+        case .redirect: keywords = ["none", "registered-only", "present"]
+        case .status:
+            if let hundreds = text.wholeMatch(of: #/([1-5])xx/#).flatMap({ Int($0.1) }) { return .statusClass(hundreds) }
+            guard Int(text) != nil else {
+                reader.error(node, "\(what).status must be a status code such as 400 or a class such as 4xx")
+                return nil
+            }
+            return .equals(text)
+        case .field("state"): keywords = ["echoed", "present", "absent"]
+        case .field("iss"): keywords = ["issuer", "present", "absent"]
+        default:
+            return text == "present" ? .present : text == "absent" ? .absent : .equals(text)
+        }
+        guard keywords.contains(text) else {
+            reader.error(node, "\(what).\(subject.name) must be one of: \(keywords.joined(separator: ", "))")
+            return nil
+        }
+        return text == "present" ? .present : text == "absent" ? .absent : .equals(text)
+    }
+
+    /// An action of the given kind, to look up which subjects it produces.
+    private static func sampleAction(_ keyword: String) -> Action {
+        let placeholder = Template(pieces: [], location: SourceLocation(file: "", line: 0, column: 0))
+        switch keyword {
+        case "authorize": return .authorize(AuthorizeParameters(client: .public))
+        case "token", "refresh", "client_credentials": return .clientCredentials(.init(client: .service, scope: nil))
+        default: return .http(RawHTTPParameters(method: "GET", url: placeholder, headers: [], body: nil, permitsPlaintext: false))
+        }
+    }
+
+    // MARK: Names and templates
+
+    private func name(_ node: Node, _ text: String, _ what: String) -> Bool {
+        guard (try? Self.namePattern.wholeMatch(in: text)) != nil else {
+            reader.error(node, "\(what) '\(text)' must be lower case letters, digits, '-' or '_'")
+            return false
+        }
+        return true
+    }
+
+    private func template(_ node: Node, _ what: String, scope: ReferenceScope) -> Template? {
+        guard let text = reader.string(node, what) else { return nil }
+        switch TemplateParser.parse(text, at: reader.location(of: node)) {
+        case .failure(let failure):
+            reader.error(node, "\(what): \(failure.message)")
+            return nil
+        case .success(let template):
+            for reference in template.references {
+                if let problem = scope.problem(with: reference) { reader.error(node, "\(what): \(problem)") }
+            }
+            return template
+        }
+    }
+}
+
+/// What a template may refer to at a given point of a probe.
+private struct ReferenceScope {
+    var roles: Set<ClientRole>
+    var names: Set<String> = []
+    var variantKeys: Set<String> = []
+    var hasMatrix = false
+    /// Earlier steps by name, with their action keyword.
+    var steps: [String: String] = [:]
+
+    static let clientFields = ["client_id", "redirect_uri", "scope"]
+    static let targetFields = ["issuer", "name", "unallowed_scope"]
+
+    func problem(with reference: Template.Reference) -> String? {
+        let path = reference.path
+        switch path[0] {
+        case "clients":
+            guard path.count >= 3, let role = ClientRole(rawValue: path[1]), Self.clientFields.contains(path[2]) else {
+                return "'{{\(reference)}}' must be clients.ROLE.(\(Self.clientFields.joined(separator: "|")))"
+            }
+            return roles.contains(role) ? nil : "'{{\(reference)}}' uses role '\(role.rawValue)', which is not in this probe's roles"
+        case "variant":
+            guard hasMatrix else { return "'{{\(reference)}}' refers to a variant but the probe has no matrix" }
+            return path.count >= 2 && variantKeys.contains(path[1]) ? nil : "'{{\(reference)}}': no matrix key '\(path.count > 1 ? path[1] : "")'"
+        case "endpoints":
+            return path.count >= 2 && EndpointKind(rawValue: path[1]) != nil ? nil : "'{{\(reference)}}': no such endpoint"
+        case "target":
+            return path.count >= 2 && Self.targetFields.contains(path[1]) ? nil
+                : "'{{\(reference)}}' must be target.(\(Self.targetFields.joined(separator: "|")))"
+        default:
+            if names.contains(path[0]) || steps[path[0]] != nil { return nil }
+            return "'{{\(reference)}}': '\(path[0])' is not a let name or an earlier step (nor clients, variant, endpoints, target)"
+        }
+    }
+}

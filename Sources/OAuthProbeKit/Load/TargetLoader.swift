@@ -1,0 +1,172 @@
+import Foundation
+import Yams
+
+/// Reads a target file (interface.md, "Target file") into a `Target`. Never touches the network.
+public struct TargetLoader {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// The target, or every problem in the file. Warnings come back with a valid target too.
+    public func load(file path: String) -> (target: Target?, diagnostics: [Diagnostic]) {
+        let reader = YAMLReader(file: path)
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            reader.error(at: SourceLocation(file: path, line: 1, column: 1), "cannot read the file")
+            return (nil, reader.diagnostics)
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        let parse = TargetParse(reader: reader, substitution: Substitution(baseDirectory: base, environment: environment), file: path)
+        let target = reader.compose(text).flatMap(parse.target)
+        return (reader.hasErrors ? nil : target, reader.diagnostics)
+    }
+}
+
+/// One pass over one target file.
+private struct TargetParse {
+    let reader: YAMLReader
+    let substitution: Substitution
+    let file: String
+
+    static let keys = ["name", "issuer", "endpoints", "allow_insecure_http", "tls", "clients", "user", "login",
+                       "resource", "policy", "unallowed_scope"]
+
+    func target(_ root: Node) -> Target? {
+        guard let map = reader.mapping(root, "a target file") else { return nil }
+        map.check(reader, "target", allowed: Self.keys, required: ["name", "issuer"])
+
+        let allowInsecure = map["allow_insecure_http"].flatMap { reader.bool($0, "allow_insecure_http") } ?? false
+        let name = map["name"].flatMap { plain($0, "name") }
+        let issuer = map["issuer"].flatMap { url($0, "issuer", allowInsecure: allowInsecure) }
+        var target = Target(name: name ?? "", issuer: issuer ?? "", allowInsecureHTTP: allowInsecure, file: file)
+
+        if let node = map["endpoints"], let endpoints = reader.mapping(node, "endpoints") {
+            for entry in endpoints.entries {
+                guard let kind = EndpointKind(rawValue: entry.key), kind != .resource else {
+                    let names = EndpointKind.allCases.filter { $0 != .resource }.map(\.rawValue).joined(separator: ", ")
+                    reader.error(entry.keyNode, "endpoints: unknown endpoint '\(entry.key)' (known: \(names))")
+                    continue
+                }
+                target.endpoints[kind.rawValue] = url(entry.value, "endpoints.\(entry.key)", allowInsecure: allowInsecure)
+            }
+        }
+        if let node = map["tls"], let tls = reader.mapping(node, "tls") {
+            tls.check(reader, "tls", allowed: ["ca_file"])
+            if let caNode = tls["ca_file"], let path = plain(caNode, "tls.ca_file") {
+                let resolved = URL(fileURLWithPath: path, relativeTo: substitution.baseDirectory).standardizedFileURL.path
+                if FileManager.default.isReadableFile(atPath: resolved) {
+                    target.caFile = resolved
+                } else {
+                    reader.error(caNode, "tls.ca_file: cannot read \(resolved)")
+                }
+            }
+        }
+        if let node = map["clients"], let clients = reader.mapping(node, "clients") {
+            for entry in clients.entries {
+                guard let role = ClientRole(rawValue: entry.key) else {
+                    let names = ClientRole.allCases.map(\.rawValue).joined(separator: ", ")
+                    reader.error(entry.keyNode, "clients: unknown role '\(entry.key)' (roles: \(names))")
+                    continue
+                }
+                target.clients[role] = client(entry.value, role: role, allowInsecure: allowInsecure)
+            }
+        }
+        if let node = map["user"], let user = reader.mapping(node, "user") {
+            user.check(reader, "user", allowed: ["username", "password"], required: ["username", "password"])
+            if let username = user["username"].flatMap({ substituted($0, "user.username")?.value }),
+               let password = user["password"].flatMap({ secret($0, "user.password") }) {
+                target.user = UserCredentials(username: username, password: password)
+            }
+        }
+        if let node = map["login"], let login = reader.mapping(node, "login") {
+            login.check(reader, "login", allowed: ["strategy"], required: ["strategy"])
+            if let strategyNode = login["strategy"], let strategy = reader.oneOf(strategyNode, "login.strategy", LoginStrategy.self) {
+                if strategy != .form { reader.error(strategyNode, "login.strategy '\(strategy.rawValue)' is not supported yet; use form") }
+                target.login = strategy
+            }
+        }
+        if let node = map["resource"], let resource = reader.mapping(node, "resource") {
+            resource.check(reader, "resource", allowed: ["url"], required: ["url"])
+            target.resourceURL = resource["url"].flatMap { url($0, "resource.url", allowInsecure: allowInsecure) }
+        }
+        if let node = map["policy"], let policy = reader.mapping(node, "policy") {
+            policy.check(reader, "policy", allowed: ["max_access_token_lifetime"])
+            target.policy.maxAccessTokenLifetime = policy["max_access_token_lifetime"]
+                .flatMap { reader.int($0, "policy.max_access_token_lifetime") }
+        }
+        target.unallowedScope = map["unallowed_scope"].flatMap { plain($0, "unallowed_scope") }
+        if target.clients.isEmpty { reader.error(root, "target: no clients; name at least one role under 'clients'") }
+        return target
+    }
+
+    private func client(_ node: Node, role: ClientRole, allowInsecure: Bool) -> Client? {
+        guard let map = reader.mapping(node, "clients.\(role.rawValue)") else { return nil }
+        let what = "clients.\(role.rawValue)"
+        map.check(reader, what, allowed: ["client_id", "secret", "redirect_uri", "scope", "auth_method"], required: ["client_id"])
+        let clientID = map["client_id"].flatMap { substituted($0, "\(what).client_id")?.value }
+        let secret = map["secret"].flatMap { self.secret($0, "\(what).secret") }
+        // Redirect URIs are never fetched, only compared: any absolute URI is accepted.
+        let redirectURI = map["redirect_uri"].flatMap { plain($0, "\(what).redirect_uri") }
+        if let redirectURI, let node = map["redirect_uri"], URLParts(redirectURI) == nil {
+            reader.error(node, "\(what).redirect_uri '\(redirectURI)' is not an absolute URI")
+        }
+        let scope = map["scope"].flatMap { plain($0, "\(what).scope") }
+        let isConfidential = [.confidential, .confidentialB, .service, .disabled].contains(role)
+        var method: ClientAuthMethod = isConfidential ? .clientSecretBasic : .none
+        if let methodNode = map["auth_method"], let chosen = reader.oneOf(methodNode, "\(what).auth_method", ClientAuthMethod.self) {
+            method = chosen
+        }
+        if isConfidential && secret == nil && map["secret"] == nil {
+            reader.error(node, "\(what): a \(role.rawValue) client needs its secret")
+        }
+        if !isConfidential, let secretNode = map["secret"] {
+            reader.warning(secretNode, "\(what): a public client has no secret (seed page: only confidential clients can have secrets); it is ignored")
+        }
+        if role != .service && redirectURI == nil {
+            reader.error(node, "\(what): missing 'redirect_uri'")
+        }
+        guard let clientID else { return nil }
+        return Client(clientID: clientID, secret: isConfidential ? secret : nil, redirectURI: redirectURI, scope: scope, authMethod: method)
+    }
+
+    // MARK: Values
+
+    private func substituted(_ node: Node, _ what: String) -> (value: String, origin: String?)? {
+        guard let text = reader.string(node, what) else { return nil }
+        switch substitution.apply(text) {
+        case .success(let result): return result
+        case .failure(.message(let message)):
+            reader.error(node, "\(what): \(message)")
+            return nil
+        }
+    }
+
+    /// A value that is not a secret; `${...}` is still allowed (a client id from the environment).
+    private func plain(_ node: Node, _ what: String) -> String? { substituted(node, what)?.value }
+
+    private func secret(_ node: Node, _ what: String) -> Secret? {
+        guard let (value, origin) = substituted(node, what) else { return nil }
+        if origin == nil {
+            reader.warning(node, "\(what) is written inline; take it from ${env:NAME} or ${file:PATH}")
+        }
+        if value.isEmpty { reader.error(node, "\(what) is empty") }
+        return Secret(value, origin: origin)
+    }
+
+    private func url(_ node: Node, _ what: String, allowInsecure: Bool) -> String? {
+        guard let text = plain(node, what) else { return nil }
+        guard let parts = URLParts(text), ["https", "http"].contains(parts.scheme.lowercased()) else {
+            reader.error(node, "\(what) '\(text)' is not an http(s) URL")
+            return nil
+        }
+        if parts.scheme.lowercased() == "http" && !allowInsecure {
+            reader.error(node, "\(what) uses http://; set allow_insecure_http: true for a local server, or use https")
+            return nil
+        }
+        if parts.scheme.lowercased() == "http" && !parts.isLoopback {
+            reader.warning(node, "\(what): plain http to a host that is not loopback (\(parts.host)); secrets are never sent there")
+        }
+        return text
+    }
+}

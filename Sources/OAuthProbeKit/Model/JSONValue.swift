@@ -1,0 +1,50 @@
+import Foundation
+
+/// A parsed JSON value that can cross concurrency domains (metadata documents, token responses).
+public enum JSONValue: Sendable, Hashable, Decodable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case array([JSONValue])
+    case object([String: JSONValue])
+    case null
+
+    public static func parse(_ data: Data) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: data)
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let object) = self { object[key] } else { nil }
+    }
+
+    public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+
+    public var arrayOfStrings: [String]? {
+        if case .array(let items) = self { items.compactMap(\.stringValue) } else { nil }
+    }
+
+    /// The value as a single line of text: strings bare, numbers without a needless `.0`.
+    public var text: String {
+        switch self {
+        case .string(let s): s
+        case .number(let n): n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
+        case .bool(let b): String(b)
+        case .null: "null"
+        case .array(let items): "[" + items.map(\.text).joined(separator: ", ") + "]"
+        case .object(let object): "{" + object.keys.sorted().map { "\($0): \(object[$0]!.text)" }.joined(separator: ", ") + "}"
+        }
+    }
+}
+
+extension JSONValue {
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        // JSONDecoder is strict about types, so trying Bool before Double keeps `true` and `1` apart.
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// Drives an authorization request the way a browser would, with no human: follows redirects
+/// only while they stay on the identity server, signs in through its login form, approves its
+/// consent form, and stops the moment the server sends the browser anywhere else. That place is
+/// never fetched: only where the server pointed is recorded.
+struct BrowserFlow {
+    typealias Send = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    /// How the flow ended.
+    enum End: Sendable {
+        /// The server sent the browser off the identity server, to this URL.
+        case leftServer(String)
+        /// The server answered a page and sent the browser nowhere (an error page, usually).
+        case stayed(status: Int, title: String?)
+    }
+
+    struct Outcome: Sendable {
+        var end: End
+        var signedIn: Bool
+        var consented: Bool
+    }
+
+    var user: UserCredentials?
+    var send: Send
+    static let maximumHops = 20
+    static let userAgent = "oauthprobe/0.1"
+
+    func run(from start: String) async throws -> Outcome {
+        guard let server = URLParts(start) else { throw ProbeError("authorization URL is not absolute: \(start)") }
+        var request = Self.get(start)
+        var signedIn = false
+        var consented = false
+        for _ in 0..<Self.maximumHops {
+            let response = try await send(request)
+            if (300..<400).contains(response.status), let location = response.header("Location") {
+                let next = URLReference.resolve(location, against: request.url)
+                guard let parts = URLParts(next), parts.isSameOrigin(as: server) else {
+                    return Outcome(end: .leftServer(next), signedIn: signedIn, consented: consented)
+                }
+                request = Self.get(next, referer: request.url)
+                continue
+            }
+            let forms = Self.isHTML(response) ? HTMLFormParser.forms(in: response.body) : []
+            if let login = FormSignIn.loginForm(in: forms) {
+                guard !signedIn else {
+                    throw ProbeError("sign-in failed: the login form came back after the user's credentials were sent (wrong user or password?)")
+                }
+                guard let user else { throw ProbeError("sign-in needed but the target has no user") }
+                let fields = try FormSignIn.loginFields(login, username: user.username, password: user.password.value)
+                request = Self.submit(login, fields: fields, page: request.url)
+                signedIn = true
+                continue
+            }
+            if !consented, let consent = FormSignIn.consent(in: forms) {
+                request = Self.submit(consent.form, fields: FormSignIn.submission(consent.form, button: consent.button), page: request.url)
+                consented = true
+                continue
+            }
+            return Outcome(end: .stayed(status: response.status, title: Self.title(of: response)),
+                           signedIn: signedIn, consented: consented)
+        }
+        throw ProbeError("more than \(Self.maximumHops) redirects inside the identity server")
+    }
+
+    static func get(_ url: String, referer: String? = nil) -> HTTPRequest {
+        var headers = [HTTPHeader(name: "Accept", value: "text/html"), HTTPHeader(name: "User-Agent", value: userAgent)]
+        if let referer { headers.append(HTTPHeader(name: "Referer", value: referer)) }
+        return HTTPRequest(method: "GET", url: url, headers: headers, body: nil)
+    }
+
+    /// A form submission with the headers a browser sends (servers check Origin and Referer
+    /// against CSRF).
+    static func submit(_ form: HTMLForm, fields: [(String, String)], page: String) -> HTTPRequest {
+        let action = URLReference.resolve(form.action, against: page)
+        let encoded = FormEncoding.encode(fields)
+        var headers = [HTTPHeader(name: "Accept", value: "text/html"), HTTPHeader(name: "User-Agent", value: userAgent),
+                       HTTPHeader(name: "Referer", value: page)]
+        if let origin = URLParts(page)?.origin { headers.append(HTTPHeader(name: "Origin", value: origin)) }
+        if form.method.lowercased() == "get" {
+            // A browser replaces the action's query with the form's fields.
+            let base = action.split(separator: "?", maxSplits: 1).first.map(String.init) ?? action
+            return HTTPRequest(method: "GET", url: "\(base)?\(encoded)", headers: headers, body: nil)
+        }
+        headers.append(HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"))
+        return HTTPRequest(method: "POST", url: action, headers: headers, body: Data(encoded.utf8))
+    }
+
+    static func isHTML(_ response: HTTPResponse) -> Bool {
+        (response.header("Content-Type") ?? "text/html").lowercased().contains("html")
+    }
+
+    static func title(of response: HTTPResponse) -> String? {
+        let html = String(decoding: response.body.prefix(8_192), as: UTF8.self)
+        guard let open = html.range(of: "<title>", options: .caseInsensitive),
+              let close = html.range(of: "</title>", options: .caseInsensitive, range: open.upperBound..<html.endIndex)
+        else { return nil }
+        return html[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

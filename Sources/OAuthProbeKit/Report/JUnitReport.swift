@@ -1,0 +1,90 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// JUnit XML as GitLab, Jenkins and the GitHub reporters read it (the Jenkins xunit schema in
+/// shared/junit): one flat `<testsuite>` per suite file per target, `<testcase name="ID[variant]"
+/// classname="TARGET.SUITE">`, failures typed by probe id, times as fixed decimals.
+public enum JUnitReport {
+    /// Per testcase text: enough for a transcript, small enough that a CI page stays usable.
+    static let caseTextLimit = 32_000
+
+    public static func render(_ results: [ProbeResult], targets: [Target], timestamp: Date = Date()) -> Data {
+        let root = XMLElement(name: "testsuites")
+        root.setAttributesWith(counts(results, name: "oauthprobe"))
+        var groups: [(key: String, results: [ProbeResult])] = []
+        for result in results {
+            let key = "\(result.target).\(result.suite)"
+            if let index = groups.firstIndex(where: { $0.key == key }) {
+                groups[index].results.append(result)
+            } else {
+                groups.append((key, [result]))
+            }
+        }
+        let stamp = ISO8601DateFormatter().string(from: timestamp)
+        for group in groups {
+            let suite = XMLElement(name: "testsuite")
+            var attributes = counts(group.results, name: group.key)
+            attributes["skipped"] = String(group.results.filter { $0.verdict == .skip }.count)
+            attributes["timestamp"] = stamp
+            suite.setAttributesWith(attributes)
+            if let first = group.results.first, let target = targets.first(where: { $0.name == first.target }) {
+                let properties = XMLElement(name: "properties")
+                for (name, value) in [("target", target.name), ("issuer", target.issuer), ("suite", first.suite)] {
+                    let property = XMLElement(name: "property")
+                    property.setAttributesWith(["name": name, "value": ReportText.xmlSafe(value)])
+                    properties.addChild(property)
+                }
+                suite.addChild(properties)
+            }
+            for result in group.results { suite.addChild(testcase(result, classname: group.key)) }
+            root.addChild(suite)
+        }
+        let document = XMLDocument(rootElement: root)
+        document.characterEncoding = "UTF-8"
+        document.version = "1.0"
+        return document.xmlData(options: [.nodePrettyPrint])
+    }
+
+    private static func counts(_ results: [ProbeResult], name: String) -> [String: String] {
+        let seconds = results.reduce(Duration.zero) { $0 + $1.duration }
+        return [
+            "name": ReportText.xmlSafe(name),
+            "tests": String(results.count),
+            "failures": String(results.filter { $0.verdict == .fail }.count),
+            "errors": String(results.filter { $0.verdict == .error }.count),
+            "time": ReportText.seconds(seconds),
+        ]
+    }
+
+    private static func testcase(_ result: ProbeResult, classname: String) -> XMLElement {
+        let testcase = XMLElement(name: "testcase")
+        testcase.setAttributesWith([
+            "name": ReportText.xmlSafe(result.displayID),
+            "classname": ReportText.xmlSafe(classname),
+            "time": ReportText.seconds(result.duration),
+        ])
+        // Attribute values are one line: readers show them as the headline.
+        let headline = ReportText.xmlSafe(String(result.message.replacingOccurrences(of: "\n", with: " ").prefix(1_000)))
+        let body = ReportText.xmlSafe(ReportText.bounded(ReportText.details(of: result), limit: caseTextLimit))
+        switch result.verdict {
+        case .pass:
+            break
+        case .fail:
+            testcase.addChild(element("failure", attributes: ["type": result.probeID, "message": headline], text: body))
+        case .error:
+            testcase.addChild(element("error", attributes: ["type": "error", "message": headline], text: body))
+        case .skip:
+            testcase.addChild(element("skipped", attributes: ["message": headline], text: nil))
+        }
+        return testcase
+    }
+
+    private static func element(_ name: String, attributes: [String: String], text: String?) -> XMLElement {
+        let element = XMLElement(name: name)
+        element.setAttributesWith(attributes)
+        if let text { element.stringValue = text }
+        return element
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Text helpers shared by the report formats.
+enum ReportText {
+    /// Keeps only characters XML 1.0 allows (§2.2); anything else, a NUL or a stray control
+    /// character from a server's body, becomes U+FFFD instead of breaking the file.
+    static func xmlSafe(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: scalars.append(scalar)
+            default: scalars.append("\u{FFFD}")
+            }
+        }
+        return String(scalars)
+    }
+
+    /// Seconds as a fixed decimal (`0.012`), the form every JUnit reader parses.
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.3f", Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    /// The text cut at `limit` characters, saying so.
+    static func bounded(_ text: String, limit: Int) -> String {
+        guard text.count > limit else { return text }
+        return String(text.prefix(limit)) + "\n… (\(text.count - limit) more characters cut)"
+    }
+
+    /// What a reviewer needs beside the verdict: the practice, the spec, where the probe is written.
+    static func details(of result: ProbeResult) -> String {
+        var lines = [
+            result.title,
+            "Practice: \(result.practice) (severity \(result.severity.rawValue))",
+            "Refs: \(result.refs.joined(separator: "; "))",
+            "Probe: \(result.location)",
+            "",
+            result.message,
+        ]
+        if !result.evidence.isEmpty {
+            lines += ["", "Transcript (secrets shown as ‹sha256:…› fingerprints):"]
+            lines += result.evidence.map(\.transcript)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

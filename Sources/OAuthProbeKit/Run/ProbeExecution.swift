@@ -1,0 +1,215 @@
+import Foundation
+
+/// Runs one planned probe variant on one target: its steps in order, each checked against its
+/// `when`, `require` and `expect`, ending in a verdict.
+struct ProbeExecution {
+    let item: PlannedProbe
+    let target: Target
+    let endpoints: EndpointMap
+    let settings: TransportSettings
+    /// Why the target's metadata could not be fetched, if it could not: no probe can run then.
+    var discoveryFailure: String?
+
+    func run() async -> ProbeResult {
+        let started = ContinuousClock.now
+        let session = ProbeSession(target: target, endpoints: endpoints, settings: settings)
+        let (verdict, message) = await verdict(session: session)
+        return ProbeResult(
+            target: target.name, suite: item.suite.name, probeID: item.probe.id, variant: item.variant?.name,
+            title: item.probe.title, practice: item.probe.practice, refs: item.probe.refs, severity: item.probe.severity,
+            verdict: verdict, message: session.redactor.redact(message), evidence: session.evidence,
+            duration: ContinuousClock.now - started, location: item.variant?.location ?? item.probe.location)
+    }
+
+    private func verdict(session: ProbeSession) async -> (Verdict, String) {
+        if let reason = item.skipReason { return (.skip, reason) }
+        if let discoveryFailure { return (.error, "metadata discovery failed: \(discoveryFailure)") }
+        let missing = item.probe.endpoints.filter { endpoints.url($0) == nil }
+        if !missing.isEmpty {
+            let names = missing.map { $0 == .resource ? "resource.url" : "\($0.rawValue) endpoint" }
+            let source = endpoints.metadata == nil ? "no metadata was found and the target file names none" : "not in metadata nor in the target's endpoints"
+            return (.skip, "the target has no \(names.joined(separator: ", ")) (\(source))")
+        }
+        var context = TemplateContext(target: target, endpoints: endpoints, variant: item.variant)
+        var notes: [String] = []
+        do {
+            for binding in item.probe.bindings {
+                context.bindings[binding.name] = try context.render(binding.value)
+            }
+            for step in item.probe.steps {
+                if let unmet = step.when.first(where: { !condition($0, holdsIn: context) }) {
+                    notes.append("step '\(step.name)' not needed: \(unmet) does not hold")
+                    continue
+                }
+                let outcome = try await perform(step, context: context, session: session)
+                context.outcomes[step.name] = outcome
+                let unmet = step.require.compactMap { e in Evaluation.mismatch(e, in: outcome, issuer: target.issuer).map { (e, $0) } }
+                if !unmet.isEmpty {
+                    return (.error, "precondition not met at step '\(step.name)': " + describe(unmet) + "; \(outcome.summary)")
+                }
+                let failed = step.expect.compactMap { e in Evaluation.mismatch(e, in: outcome, issuer: target.issuer).map { (e, $0) } }
+                if !failed.isEmpty {
+                    return (.fail, "step '\(step.name)': " + describe(failed) + "; \(outcome.summary)")
+                }
+                notes.append("\(step.name): \(outcome.summary)")
+            }
+        } catch let error as ProbeError {
+            return (.error, error.message)
+        } catch {
+            return (.error, "\(error)")
+        }
+        return (.pass, notes.joined(separator: "; "))
+    }
+
+    private func describe(_ mismatches: [(Expectation, String)]) -> String {
+        mismatches.map { "expected \($0.0), got \($0.1)" }.joined(separator: "; ")
+    }
+
+    private func condition(_ expectation: Expectation, holdsIn context: TemplateContext) -> Bool {
+        guard let name = expectation.step, let outcome = context.outcomes[name] else { return false }
+        return Evaluation.mismatch(expectation, in: outcome, issuer: target.issuer) == nil
+    }
+
+    // MARK: Actions
+
+    private func perform(_ step: Step, context: TemplateContext, session: ProbeSession) async throws -> StepOutcome {
+        func client(_ role: ClientRole) throws -> Client {
+            guard let client = target.clients[role] else { throw ProbeError("the target has no \(role.rawValue) client") }
+            return client
+        }
+        func endpoint(_ kind: EndpointKind) throws -> String {
+            guard let url = endpoints.url(kind) else { throw ProbeError("the target has no \(kind.rawValue) endpoint") }
+            return url
+        }
+        func send(_ request: HTTPRequest, as actor: Actor) async throws -> StepOutcome {
+            Self.outcome(of: try await session.send(request, as: actor, step: step.name))
+        }
+        switch step.action {
+        case .discover:
+            let url = endpoints.metadata?.url ?? Metadata.candidateURLs(issuer: target.issuer)[0]
+            return try await send(HTTPRequest(method: "GET", url: url, headers: [HTTPHeader(name: "Accept", value: "application/json")]), as: .caller)
+
+        case .authorize(let parameters):
+            return try await authorize(parameters, client: try client(parameters.client), endpoint: try endpoint(.authorization),
+                                       context: context, session: session, step: step.name)
+
+        case .token(let parameters):
+            let source = parameters.from.flatMap { context.outcomes[$0] }
+            func value(_ override: Override, _ field: String) throws -> String? {
+                switch override {
+                case .omit: return nil
+                case .value(let template): return try context.render(template)
+                case .inherit:
+                    guard let source, let from = parameters.from else { return nil }
+                    if field == "code", source.fields["code"] == nil {
+                        throw ProbeError("step '\(from)' gave no authorization code: \(source.summary)")
+                    }
+                    return source.fields[field]
+                }
+            }
+            var form = [("grant_type", "authorization_code")]
+            if let code = try value(parameters.code, "code") { form.append(("code", code)) }
+            if let redirectURI = try value(parameters.redirectURI, "redirect_uri") { form.append(("redirect_uri", redirectURI)) }
+            if let verifier = try value(parameters.codeVerifier, "code_verifier") { form.append(("code_verifier", verifier)) }
+            let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(parameters.client))
+            return try await send(request, as: .client(parameters.client))
+
+        case .refresh(let parameters):
+            var form = [("grant_type", "refresh_token"), ("refresh_token", try context.render(parameters.refreshToken))]
+            if let scope = try parameters.scope.map(context.render) { form.append(("scope", scope)) }
+            let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(parameters.client))
+            return try await send(request, as: .client(parameters.client))
+
+        case .clientCredentials(let parameters):
+            var form = [("grant_type", "client_credentials")]
+            if let scope = try parameters.scope.map(context.render) ?? client(parameters.client).scope { form.append(("scope", scope)) }
+            let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(parameters.client))
+            return try await send(request, as: .client(parameters.client))
+
+        case .revoke(let parameters):
+            var form = [("token", try context.render(parameters.token))]
+            if let hint = try parameters.tokenTypeHint.map(context.render) { form.append(("token_type_hint", hint)) }
+            let request = ClientRequests.post(to: try endpoint(.revocation), parameters: form, as: try client(parameters.client))
+            return try await send(request, as: .client(parameters.client))
+
+        case .resource(let parameters):
+            let token = try context.render(parameters.token)
+            let url = try endpoint(.resource)
+            var headers = [HTTPHeader(name: "Accept", value: "application/json")]
+            var requestURL = url
+            switch parameters.transport {
+            case .header: headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)"))
+            case .query: requestURL = ClientRequests.authorizationURL(endpoint: url, parameters: [("access_token", token)])
+            }
+            return try await send(HTTPRequest(method: "GET", url: requestURL, headers: headers), as: .caller)
+
+        case .http(let parameters):
+            let headers = try parameters.headers.map { HTTPHeader(name: $0.name, value: try context.render($0.value)) }
+            var request = HTTPRequest(method: parameters.method, url: try context.render(parameters.url), headers: headers,
+                                      body: try parameters.body.map { Data(try context.render($0).utf8) })
+            request.permitsPlaintext = parameters.permitsPlaintext
+            return try await send(request, as: .caller)
+        }
+    }
+
+    private func authorize(_ parameters: AuthorizeParameters, client: Client, endpoint: String, context: TemplateContext,
+                           session: ProbeSession, step: String) async throws -> StepOutcome {
+        guard let redirectURI = try parameters.redirectURI.map(context.render) ?? client.redirectURI else {
+            throw ProbeError("the \(parameters.client.rawValue) client has no redirect_uri")
+        }
+        let responseType = try parameters.responseType.map(context.render) ?? "code"
+        let scope = try parameters.scope.map(context.render) ?? client.scope
+        let state = Base64URL.randomToken()
+        let pkce = PKCE(method: parameters.pkce)
+        var query = [("response_type", responseType), ("client_id", client.clientID), ("redirect_uri", redirectURI)]
+        if let scope { query.append(("scope", scope)) }
+        query.append(("state", state))
+        // OpenID Connect requires a nonce with id tokens from the front channel (Core §3.2.2.1).
+        if (scope ?? "").split(separator: " ").contains("openid") || responseType.contains("id_token") {
+            query.append(("nonce", Base64URL.randomToken()))
+        }
+        if let challenge = pkce.challenge {
+            query += [("code_challenge", challenge), ("code_challenge_method", pkce.method.rawValue)]
+            session.redactor.remember(pkce.verifier)
+        }
+        for extra in parameters.extra { query.append((extra.name, try context.render(extra.value))) }
+
+        let flow = BrowserFlow(user: target.user) { request in
+            try await session.send(request, as: .browser, step: step)
+        }
+        let result = try await flow.run(from: ClientRequests.authorizationURL(endpoint: endpoint, parameters: query))
+        var outcome = StepOutcome(summary: "")
+        outcome.registeredRedirectURI = client.redirectURI
+        outcome.sentState = state
+        switch result.end {
+        case .leftServer(let location):
+            outcome.redirect = location
+            for (name, value) in URLParts(location)?.parameters ?? [] where outcome.fields[name] == nil {
+                outcome.fields[name] = value
+            }
+            outcome.summary = "the browser was sent to \(location)"
+        case .stayed(let status, let title):
+            outcome.status = status
+            outcome.summary = "the server answered \(status)\(title.map { " (\"\($0)\")" } ?? "") and sent the browser nowhere"
+        }
+        // What the token step sends back, taken from what this step sent.
+        outcome.fields["redirect_uri"] = redirectURI
+        if pkce.challenge != nil { outcome.fields["code_verifier"] = pkce.verifier }
+        return outcome
+    }
+
+    /// The response as an outcome: JSON fields flattened, and a summary that names the fields
+    /// present but never shows a token's value.
+    static func outcome(of response: HTTPResponse) -> StepOutcome {
+        var outcome = StepOutcome(status: response.status, headers: response.headers, summary: "")
+        if case .object(let object)? = JSONValue.parse(response.body) {
+            for (key, value) in object { outcome.fields[key] = value.text }
+        }
+        let tokens = ["access_token", "refresh_token", "id_token"].filter { outcome.fields[$0] != nil }
+        var summary = "the server answered \(response.status)"
+        if !tokens.isEmpty { summary += " with \(tokens.joined(separator: ", "))" }
+        if let error = outcome.fields["error"] { summary += " error=\(error)" }
+        outcome.summary = summary
+        return outcome
+    }
+}

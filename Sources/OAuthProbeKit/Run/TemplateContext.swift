@@ -1,0 +1,101 @@
+/// Fills templates from the target, the variant, `let` bindings and earlier outcomes.
+struct TemplateContext {
+    var target: Target
+    var endpoints: EndpointMap
+    var variant: Variant?
+    var bindings: [String: String] = [:]
+    var outcomes: [String: StepOutcome] = [:]
+
+    func render(_ template: Template) throws -> String {
+        try template.pieces.map { piece in
+            switch piece {
+            case .text(let text): text
+            case .reference(let reference): try value(of: reference)
+            }
+        }.joined()
+    }
+
+    func value(of reference: Template.Reference) throws -> String {
+        let path = reference.path
+        // The longest prefix that names a value; what follows picks a part of it as a URL.
+        for split in stride(from: path.count, through: 1, by: -1) {
+            guard let base = try lookup(Array(path[..<split])) else { continue }
+            var value = base
+            for accessor in path[split...] {
+                guard let part = Self.urlPart(accessor, of: value) else {
+                    throw ProbeError("{{\(reference)}}: '\(accessor)' is not a part of the URL '\(value)'")
+                }
+                value = part
+            }
+            return reference.filters.reduce(value) { Self.apply($1, to: $0) }
+        }
+        throw ProbeError("{{\(reference)}} has no value on this target\(missingHint(path))")
+    }
+
+    private func missingHint(_ path: [String]) -> String {
+        guard let outcome = outcomes[path[0]], path.count > 1 else { return "" }
+        return " (step '\(path[0])': \(outcome.summary))"
+    }
+
+    /// The value at exactly this path, nil if the path names nothing (yet).
+    private func lookup(_ path: [String]) throws -> String? {
+        switch (path.first, path.count) {
+        case ("clients", 3):
+            guard let role = ClientRole(rawValue: path[1]), let client = target.clients[role] else { return nil }
+            switch path[2] {
+            case "client_id": return client.clientID
+            case "redirect_uri": return client.redirectURI
+            case "scope": return client.scope
+            default: return nil
+            }
+        case ("variant", 2):
+            return try variant?.values[path[1]].map(render)
+        case ("endpoints", 2):
+            return EndpointKind(rawValue: path[1]).flatMap(endpoints.url)
+        case ("target", 2):
+            switch path[1] {
+            case "issuer": return target.issuer
+            case "name": return target.name
+            case "unallowed_scope": return target.unallowedScope
+            default: return nil
+            }
+        case (let name?, 1):
+            return bindings[name]
+        case (let name?, 2):
+            return outcomes[name]?.fields[path[1]]
+        default:
+            return nil
+        }
+    }
+
+    static func urlPart(_ accessor: String, of value: String) -> String? {
+        guard let url = URLParts(value) else { return nil }
+        switch accessor {
+        case "scheme": return url.scheme
+        case "userinfo": return url.userinfo ?? ""
+        case "host": return url.host
+        case "port": return url.port ?? ""
+        case "port_suffix": return url.port.map { ":\($0)" } ?? ""
+        case "hostport": return url.hostPort
+        case "authority": return url.authority
+        case "origin": return url.origin
+        case "path": return url.path
+        case "query": return url.query ?? ""
+        case "fragment": return url.fragment ?? ""
+        case "base": return url.base
+        case "query_separator": return url.query == nil ? "?" : "&"
+        default: return nil
+        }
+    }
+
+    static func apply(_ filter: String, to value: String) -> String {
+        switch filter {
+        case "upper": return value.uppercased()
+        case "lower": return value.lowercased()
+        case "percent_encode":
+            // Every byte but '/' as %XX: the same path to a decoder, different bytes on the wire.
+            return value.utf8.map { $0 == UInt8(ascii: "/") ? "/" : "%" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined()
+        default: return value
+        }
+    }
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Install, configure and seed the django-oauth-toolkit fixture (both modes). Idempotent.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="$HERE/.venv"
+STATE="$HERE/state"
+PY="$VENV/bin/python"
+
+die() { echo "dot/setup.sh: $*" >&2; exit 1; }
+
+command -v python3 >/dev/null || die "python3 not found"
+command -v openssl >/dev/null || die "openssl not found"
+umask 077
+
+# --- virtualenv + pinned packages -------------------------------------------------------
+if [[ ! -x "$PY" ]]; then
+    python3 -m venv "$VENV" >/dev/null || die "python3 -m venv failed"
+fi
+# Skip pip when every pinned requirement is installed at its exact version.
+pins_ok() {
+    "$PY" - "$HERE/requirements.txt" <<'PYEOF'
+import sys
+from importlib import metadata
+for line in open(sys.argv[1]):
+    line = line.split("#", 1)[0].strip()
+    if not line:
+        continue
+    name, _, version = line.partition("==")
+    try:
+        if metadata.version(name) != version:
+            sys.exit(1)
+    except metadata.PackageNotFoundError:
+        sys.exit(1)
+PYEOF
+}
+if ! pins_ok; then
+    log="$(mktemp)"
+    if ! "$PY" -m pip install --disable-pip-version-check -q -r "$HERE/requirements.txt" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2; rm -f "$log"
+        die "pip install -r requirements.txt failed"
+    fi
+    rm -f "$log"
+    pins_ok || die "installed packages do not match requirements.txt"
+fi
+
+mkdir -p "$STATE"/{tls,oidc,secrets,logs,run}
+chmod 755 "$STATE" "$STATE/tls"
+chmod 700 "$STATE/secrets" "$STATE/oidc"
+
+# --- TLS: test CA + server certificate for 127.0.0.1 / localhost -----------------------
+TLS="$STATE/tls"
+cert_ok() {
+    [[ -s "$TLS/ca.pem" && -s "$TLS/ca.key" && -s "$TLS/server.pem" && -s "$TLS/server.key" ]] || return 1
+    openssl verify -CAfile "$TLS/ca.pem" "$TLS/server.pem" >/dev/null 2>&1 || return 1
+    openssl x509 -in "$TLS/server.pem" -noout -checkend 86400 >/dev/null 2>&1 || return 1
+    openssl x509 -in "$TLS/server.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:127.0.0.1" || return 1
+    # key matches certificate
+    [[ "$(openssl x509 -in "$TLS/server.pem" -noout -pubkey)" == "$(openssl pkey -in "$TLS/server.key" -pubout)" ]]
+}
+if ! cert_ok; then
+    rm -f "$TLS"/*
+    openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 3650 \
+        -keyout "$TLS/ca.key" -out "$TLS/ca.pem" \
+        -subj "/CN=oauthprobe DOT fixture test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -addext "subjectKeyIdentifier=hash" >/dev/null 2>&1 || die "cannot create the test CA"
+    openssl req -new -newkey rsa:2048 -nodes -sha256 \
+        -keyout "$TLS/server.key" -out "$TLS/server.csr" \
+        -subj "/CN=127.0.0.1" >/dev/null 2>&1 || die "cannot create the server key"
+    cat >"$TLS/server.ext" <<'EXT'
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EXT
+    openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+        -CAcreateserial -out "$TLS/server.pem" -days 825 -sha256 \
+        -extfile "$TLS/server.ext" >/dev/null 2>&1 || die "cannot sign the server certificate"
+    rm -f "$TLS/server.csr" "$TLS/server.ext" "$TLS/ca.srl"
+    cert_ok || die "generated certificate does not verify"
+fi
+chmod 600 "$TLS"/*.key
+chmod 644 "$TLS/ca.pem" "$TLS/server.pem"
+
+# --- OIDC signing keys (one per mode) ---------------------------------------------------
+for mode in hardened permissive; do
+    key="$STATE/oidc/$mode.pem"
+    if ! openssl pkey -in "$key" -noout >/dev/null 2>&1; then
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" >/dev/null 2>&1 \
+            || die "cannot generate the OIDC key for $mode"
+    fi
+    chmod 600 "$key"
+done
+
+# --- secrets: generated once, reused on every later run --------------------------------
+new_secret() {  # $1 file, $2 length; no trailing newline, mode 600
+    local file="$STATE/secrets/$1"
+    if [[ ! -s "$file" ]]; then
+        "$PY" -c 'import secrets,sys; sys.stdout.write(secrets.token_urlsafe(int(sys.argv[1])))' "$2" >"$file.tmp"
+        mv "$file.tmp" "$file"
+    fi
+    chmod 600 "$file"
+}
+new_secret django-secret-key 50
+new_secret user-password 24
+for role in confidential confidential_b service disabled; do
+    new_secret "$role" 48
+done
+
+# --- databases: migrate + seed (upsert from the secret files) --------------------------
+for mode in hardened permissive; do
+    out="$(mktemp)"
+    if ! (cd "$HERE" && OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE=dotserver.settings \
+            "$PY" manage.py migrate --noinput -v 0 >"$out" 2>&1 \
+          && OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE=dotserver.settings \
+            "$PY" manage.py seed_probe >>"$out" 2>&1); then
+        tail -n 20 "$out" >&2; rm -f "$out"
+        die "migrate/seed failed for $mode"
+    fi
+    rm -f "$out"
+    chmod 600 "$STATE/db-$mode.sqlite3"
+done
