@@ -5,11 +5,18 @@ import Yams
 /// instead of stopping at the first, so a user fixes a file in one pass.
 final class YAMLReader {
     let file: String
-    private(set) var diagnostics: [Diagnostic] = []
+    private var collected: [Diagnostic] = []
+
+    /// In file order, as a user reads them, whatever order the checks ran in.
+    var diagnostics: [Diagnostic] {
+        collected.enumerated().sorted {
+            ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
+        }.map(\.element)
+    }
 
     init(file: String) { self.file = file }
 
-    var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    var hasErrors: Bool { collected.contains { $0.severity == .error } }
 
     /// Parses the text; syntax errors and duplicate keys become diagnostics.
     func compose(_ text: String) -> Node? {
@@ -45,13 +52,13 @@ final class YAMLReader {
     }
 
     func error(at location: SourceLocation, _ message: String) {
-        diagnostics.append(Diagnostic(.error, at: location, message))
+        collected.append(Diagnostic(.error, at: location, message))
     }
 
     func error(_ node: Node, _ message: String) { error(at: location(of: node), message) }
 
     func warning(_ node: Node, _ message: String) {
-        diagnostics.append(Diagnostic(.warning, at: location(of: node), message))
+        collected.append(Diagnostic(.warning, at: location(of: node), message))
     }
 
     // MARK: Shapes

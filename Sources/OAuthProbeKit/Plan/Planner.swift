@@ -28,7 +28,7 @@ public enum Planner {
         var missing: [String] = []
         let roles = probe.roles.filter { target.clients[$0] == nil }
         if !roles.isEmpty { missing.append("client role\(roles.count > 1 ? "s" : "") \(roles.map(\.rawValue).joined(separator: ", "))") }
-        if probe.needsUser && target.user == nil { missing.append("a user to sign in") }
+        if probe.needsUser && target.user == nil { missing.append("user to sign in") }
         if probe.endpoints.contains(.resource) && target.resourceURL == nil { missing.append("resource.url") }
         return missing.isEmpty ? nil : "the target has no \(missing.joined(separator: " and "))"
     }

@@ -12,7 +12,7 @@ public enum JUnitReport {
 
     public static func render(_ results: [ProbeResult], targets: [Target], timestamp: Date = Date()) -> Data {
         let root = XMLElement(name: "testsuites")
-        root.setAttributesWith(counts(results, name: "oauthprobe"))
+        root.setAttributes(counts(results, name: "oauthprobe"))
         var groups: [(key: String, results: [ProbeResult])] = []
         for result in results {
             let key = "\(result.target).\(result.suite)"
@@ -25,15 +25,15 @@ public enum JUnitReport {
         let stamp = ISO8601DateFormatter().string(from: timestamp)
         for group in groups {
             let suite = XMLElement(name: "testsuite")
-            var attributes = counts(group.results, name: group.key)
-            attributes["skipped"] = String(group.results.filter { $0.verdict == .skip }.count)
-            attributes["timestamp"] = stamp
-            suite.setAttributesWith(attributes)
+            suite.setAttributes(counts(group.results, name: group.key) + [
+                ("skipped", String(group.results.filter { $0.verdict == .skip }.count)),
+                ("timestamp", stamp),
+            ])
             if let first = group.results.first, let target = targets.first(where: { $0.name == first.target }) {
                 let properties = XMLElement(name: "properties")
                 for (name, value) in [("target", target.name), ("issuer", target.issuer), ("suite", first.suite)] {
                     let property = XMLElement(name: "property")
-                    property.setAttributesWith(["name": name, "value": ReportText.xmlSafe(value)])
+                    property.setAttributes([("name", name), ("value", ReportText.xmlSafe(value))])
                     properties.addChild(property)
                 }
                 suite.addChild(properties)
@@ -47,23 +47,23 @@ public enum JUnitReport {
         return document.xmlData(options: [.nodePrettyPrint])
     }
 
-    private static func counts(_ results: [ProbeResult], name: String) -> [String: String] {
+    private static func counts(_ results: [ProbeResult], name: String) -> [(String, String)] {
         let seconds = results.reduce(Duration.zero) { $0 + $1.duration }
         return [
-            "name": ReportText.xmlSafe(name),
-            "tests": String(results.count),
-            "failures": String(results.filter { $0.verdict == .fail }.count),
-            "errors": String(results.filter { $0.verdict == .error }.count),
-            "time": ReportText.seconds(seconds),
+            ("name", ReportText.xmlSafe(name)),
+            ("tests", String(results.count)),
+            ("failures", String(results.filter { $0.verdict == .fail }.count)),
+            ("errors", String(results.filter { $0.verdict == .error }.count)),
+            ("time", ReportText.seconds(seconds)),
         ]
     }
 
     private static func testcase(_ result: ProbeResult, classname: String) -> XMLElement {
         let testcase = XMLElement(name: "testcase")
-        testcase.setAttributesWith([
-            "name": ReportText.xmlSafe(result.displayID),
-            "classname": ReportText.xmlSafe(classname),
-            "time": ReportText.seconds(result.duration),
+        testcase.setAttributes([
+            ("name", ReportText.xmlSafe(result.displayID)),
+            ("classname", ReportText.xmlSafe(classname)),
+            ("time", ReportText.seconds(result.duration)),
         ])
         // Attribute values are one line: readers show them as the headline.
         let headline = ReportText.xmlSafe(String(result.message.replacingOccurrences(of: "\n", with: " ").prefix(1_000)))
@@ -72,19 +72,31 @@ public enum JUnitReport {
         case .pass:
             break
         case .fail:
-            testcase.addChild(element("failure", attributes: ["type": result.probeID, "message": headline], text: body))
+            testcase.addChild(element("failure", attributes: [("type", result.probeID), ("message", headline)], text: body))
         case .error:
-            testcase.addChild(element("error", attributes: ["type": "error", "message": headline], text: body))
+            testcase.addChild(element("error", attributes: [("type", "error"), ("message", headline)], text: body))
         case .skip:
-            testcase.addChild(element("skipped", attributes: ["message": headline], text: nil))
+            testcase.addChild(element("skipped", attributes: [("message", headline)], text: nil))
         }
         return testcase
     }
 
-    private static func element(_ name: String, attributes: [String: String], text: String?) -> XMLElement {
+    private static func element(_ name: String, attributes: [(String, String)], text: String?) -> XMLElement {
         let element = XMLElement(name: name)
-        element.setAttributesWith(attributes)
+        element.setAttributes(attributes)
         if let text { element.stringValue = text }
         return element
+    }
+}
+
+extension XMLElement {
+    /// Attributes in the order given, so reports diff cleanly between runs.
+    fileprivate func setAttributes(_ pairs: [(String, String)]) {
+        for (name, value) in pairs {
+            let attribute = XMLNode(kind: .attribute)
+            attribute.name = name
+            attribute.stringValue = value
+            addAttribute(attribute)
+        }
     }
 }

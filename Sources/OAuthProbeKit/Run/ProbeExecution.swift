@@ -45,11 +45,11 @@ struct ProbeExecution {
                 context.outcomes[step.name] = outcome
                 let unmet = step.require.compactMap { e in Evaluation.mismatch(e, in: outcome, issuer: target.issuer).map { (e, $0) } }
                 if !unmet.isEmpty {
-                    return (.error, "precondition not met at step '\(step.name)': " + describe(unmet) + "; \(outcome.summary)")
+                    return (.error, "precondition not met at step '\(step.name)': " + describe(unmet, outcome))
                 }
                 let failed = step.expect.compactMap { e in Evaluation.mismatch(e, in: outcome, issuer: target.issuer).map { (e, $0) } }
                 if !failed.isEmpty {
-                    return (.fail, "step '\(step.name)': " + describe(failed) + "; \(outcome.summary)")
+                    return (.fail, "step '\(step.name)': " + describe(failed, outcome))
                 }
                 notes.append("\(step.name): \(outcome.summary)")
             }
@@ -61,8 +61,10 @@ struct ProbeExecution {
         return (.pass, notes.joined(separator: "; "))
     }
 
-    private func describe(_ mismatches: [(Expectation, String)]) -> String {
-        mismatches.map { "expected \($0.0), got \($0.1)" }.joined(separator: "; ")
+    /// `expected code: absent, got code = …`, then what the step saw unless that was already said.
+    private func describe(_ mismatches: [(Expectation, String)], _ outcome: StepOutcome) -> String {
+        let text = mismatches.map { "expected \($0.0), got \($0.1)" }.joined(separator: "; ")
+        return text.contains(outcome.summary) ? text : "\(text) (\(outcome.summary))"
     }
 
     private func condition(_ expectation: Expectation, holdsIn context: TemplateContext) -> Bool {

@@ -83,7 +83,14 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": STATE_DIR / f"db-{MODE}.sqlite3",
-        "OPTIONS": {"timeout": 20},
+        # Several gunicorn workers write at once: WAL lets readers go on while one writes, and
+        # IMMEDIATE transactions wait for the write lock (up to the timeout) instead of failing
+        # with "database is locked" when a read transaction tries to upgrade.
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
     }
 }
 

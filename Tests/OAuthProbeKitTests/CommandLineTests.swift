@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import OAuthProbeKit
+
+/// The built `oauthprobe` executable, run as a user would.
+@Suite("Command line")
+struct CommandLineTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    static func oauthprobe(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        // The test bundle sits in (or beside) the folder of the products it was built with.
+        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()].map { $0.appendingPathComponent("oauthprobe") }
+        process.executableURL = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
+    }
+
+    @Test("an invalid target gets file:line:col on stderr, exit 65, and nothing is sent")
+    func invalidTarget() throws {
+        // The issuer would refuse connections; an attempt to reach it would show as an error verdict.
+        let path = try TestSupport.write("""
+            name: broken
+            issuer: https://127.0.0.1:9/o
+            clients:
+              public: { client_id: spa }
+            """)
+        let run = try Self.oauthprobe(["run", "--target", path])
+        #expect(run.status == 65)
+        #expect(run.errors == "\(path):4:11: error: clients.public: missing 'redirect_uri'\n")
+        #expect(run.output.isEmpty, "nothing planned, nothing run")
+        let validate = try Self.oauthprobe(["validate", path])
+        #expect(validate.status == 65)
+        #expect(validate.errors == run.errors)
+    }
+
+    @Test("validate accepts the shipped suites")
+    func validateSuites() throws {
+        let run = try Self.oauthprobe(["validate", TestSupport.suitesFolder])
+        #expect(run.status == 0, "\(run.errors)")
+    }
+
+    @Test("list prints the catalogue grouped by seed heading")
+    func list() throws {
+        let run = try Self.oauthprobe(["list", "--suite", TestSupport.suitesFolder])
+        #expect(run.status == 0)
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let headings = lines.filter { Practice.headings.contains($0) }
+        #expect(headings == headings.sorted { Practice.order(of: $0) < Practice.order(of: $1) })
+        #expect(run.output.contains("  redirect-uri.unregistered  (critical)  [14 variants]"))
+    }
+
+    @Test("a bad command line exits 64")
+    func usage() throws {
+        #expect(try Self.oauthprobe(["run"]).status == 64)
+        #expect(try Self.oauthprobe(["run", "--target", "x.yaml", "--concurrency", "0"]).status == 64)
+    }
+
+    @Test("--dry-run prints the plan and sends nothing")
+    func dryRun() throws {
+        let path = try TestSupport.write("""
+            name: plan-only
+            issuer: https://127.0.0.1:9/o
+            clients:
+              public: { client_id: spa, redirect_uri: https://spa.example/cb }
+            """)
+        let run = try Self.oauthprobe(["run", "--target", path, "--dry-run", "--only", "pkce.*", "--only", "token-reuse.refresh-cross-client"])
+        #expect(run.status == 0)
+        #expect(run.output.contains("skip  pkce.required-public: the target has no user to sign in"))
+        #expect(run.output.contains("skip  token-reuse.refresh-cross-client: the target has no client roles confidential, confidential_b"))
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+@testable import OAuthProbeKit
+
+@Suite("Target files")
+struct TargetLoaderTests {
+    let environment = ["WEB_SECRET": "s3cret-from-env", "PROBE_PASSWORD": "pa55word-env"]
+
+    @Test("a valid target loads, with secrets from the environment and files")
+    func loadsValidTarget() throws {
+        let path = try TestSupport.write("""
+            name: staging
+            issuer: https://idp.example.com/id
+            endpoints: { revocation: https://idp.example.com/id/connect/revocation }
+            clients:
+              public: { client_id: app/spa, redirect_uri: https://spa.example.com/cb, scope: "openid read" }
+              confidential: { client_id: app/web, secret: "${env:WEB_SECRET}", redirect_uri: https://web.example.com/cb }
+              service: { client_id: app/svc, secret: "${file:svc.secret}", scope: read, auth_method: client_secret_post }
+            user: { username: probe, password: "${env:PROBE_PASSWORD}" }
+            login: { strategy: form }
+            resource: { url: https://api.example.com/me }
+            policy: { max_access_token_lifetime: 3600 }
+            unallowed_scope: write
+            """, named: "staging.yaml", beside: ["svc.secret": "from-a-file\n"])
+        let (target, diagnostics) = TargetLoader(environment: environment).load(file: path)
+        #expect(diagnostics.isEmpty)
+        let loaded = try #require(target)
+        #expect(loaded.clients[.confidential]?.secret?.value == "s3cret-from-env")
+        #expect(loaded.clients[.confidential]?.secret?.origin == "${env:WEB_SECRET}")
+        #expect(loaded.clients[.confidential]?.authMethod == .clientSecretBasic)
+        #expect(loaded.clients[.service]?.secret?.value == "from-a-file", "the file's final newline is not part of the secret")
+        #expect(loaded.clients[.service]?.authMethod == .clientSecretPost)
+        #expect(loaded.clients[.public]?.authMethod == ClientAuthMethod.none)
+        #expect(loaded.endpoints["revocation"] == "https://idp.example.com/id/connect/revocation")
+        #expect(loaded.policy.maxAccessTokenLifetime == 3600)
+        #expect(!"\(loaded.clients[.confidential]!.secret!)".contains("s3cret"), "a secret never prints its value")
+    }
+
+    @Test("every problem is reported at once, each at its line and column")
+    func reportsEveryProblem() throws {
+        let path = try TestSupport.write("""
+            name: broken
+            issuer: http://idp.example.com
+            colour: blue
+            clients:
+              confidential: { client_id: app/web, redirect_uri: https://web.example.com/cb }
+              admin: { client_id: x }
+              public: { client_id: app/spa, redirect_uri: "not a uri", auth_mehtod: none }
+            user: { username: probe, password: "${env:MISSING_PASSWORD}" }
+            tls: { ca_file: ./nowhere.pem }
+            """)
+        let (target, diagnostics) = TargetLoader(environment: environment).load(file: path)
+        #expect(target == nil)
+        #expect(TestSupport.positions(diagnostics) == [
+            "2:9: error: issuer uses http://; set allow_insecure_http: true for a local server, or use https",
+            "3:1: error: target: unknown key 'colour'",
+            "5:17: error: clients.confidential: a confidential client needs its secret",
+            "6:3: error: clients: unknown role 'admin' (roles: public, public_b, confidential, confidential_b, service, disabled)",
+            "7:47: error: clients.public.redirect_uri 'not a uri' is not an absolute URI",
+            "7:60: error: clients.public: unknown key 'auth_mehtod'; did you mean 'auth_method'?",
+            "8:36: error: user.password: environment variable MISSING_PASSWORD is not set",
+            "9:17: error: tls.ca_file: cannot read \((path as NSString).deletingLastPathComponent)/nowhere.pem",
+        ])
+        #expect(diagnostics.allSatisfy { $0.location.file == path })
+    }
+
+    @Test("a secret written inline is a warning, not an error")
+    func inlineSecretWarns() throws {
+        let path = try TestSupport.write("""
+            name: local
+            issuer: http://127.0.0.1:8000/o
+            allow_insecure_http: true
+            clients:
+              service: { client_id: svc, secret: hunter2-inline }
+            """)
+        let (target, diagnostics) = TargetLoader(environment: [:]).load(file: path)
+        #expect(target != nil)
+        #expect(TestSupport.positions(diagnostics) == [
+            "5:38: warning: clients.service.secret is written inline; take it from ${env:NAME} or ${file:PATH}",
+        ])
+    }
+
+    @Test("YAML syntax errors carry their position")
+    func syntaxError() throws {
+        let path = try TestSupport.write("name: x\nissuer: [unclosed\n")
+        let (_, diagnostics) = TargetLoader(environment: [:]).load(file: path)
+        #expect(diagnostics.count == 1)
+        #expect(diagnostics[0].location.line == 3)
+        #expect(diagnostics[0].message.hasPrefix("YAML syntax:"))
+    }
+}
