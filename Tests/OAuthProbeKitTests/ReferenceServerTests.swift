@@ -6,10 +6,11 @@ import Testing
 /// When that variable is set, a server that is not answering fails these tests rather than skipping them.
 enum ReferenceServers {
     static let enabled = ProcessInfo.processInfo.environment["OAUTHPROBE_REFERENCE_SERVERS"] == "1"
-    static let dot = TestSupport.repositoryRoot.appendingPathComponent("Tests/Servers/dot")
-    static let targetFiles = ["hardened", "permissive"].map { dot.appendingPathComponent("targets/\($0).yaml").path }
+    static let servers = TestSupport.repositoryRoot.appendingPathComponent("Tests/Servers")
+    static let targetFiles = ["dot/targets/hardened", "dot/targets/permissive", "glewlwyd/targets/strict", "glewlwyd/targets/lax"]
+        .map { servers.appendingPathComponent("\($0).yaml").path }
 
-    /// One run of every suite on both DOT modes, shared by the tests below.
+    /// One run of every suite on all four targets, shared by the tests below.
     static let results = Task { () -> [ProbeResult] in
         let inputs = Inputs.load(targets: targetFiles, suites: [TestSupport.suitesFolder])
         precondition(!inputs.hasErrors, "\(inputs.diagnostics)")
@@ -17,17 +18,18 @@ enum ReferenceServers {
             .run(Planner.plan(targets: inputs.targets, suites: inputs.suites))
     }
 
-    /// Every secret the fixture holds: client secrets and the user's password.
+    /// Every secret the fixtures hold: client secrets, the user's password, Glewlwyd's admin password.
     static var secrets: [String] {
-        let folder = dot.appendingPathComponent("state/secrets")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.compactMap { try? String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        ["dot", "glewlwyd"].flatMap { server -> [String] in
+            let folder = servers.appendingPathComponent("\(server)/state/secrets")
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            return names.compactMap { try? String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
     }
 }
 
-/// What each probe variant must conclude on each django-oauth-toolkit mode, and the setting
-/// that makes it so (Tests/Servers/dot/dotserver/settings.py).
+/// What one probe variant must conclude on one target, and the server setting that makes it so.
 struct ExpectedVerdict: Sendable, CustomTestStringConvertible {
     var target: String
     var id: String
@@ -37,24 +39,25 @@ struct ExpectedVerdict: Sendable, CustomTestStringConvertible {
     var testDescription: String { "\(target) \(id) → \(verdict.rawValue)" }
 }
 
-let redirectVariantsRefusedByDOT = ["other-host", "subdomain", "userinfo", "other-port", "http-scheme", "path-suffix",
-                                    "trailing-slash", "dot-segments", "encoded-path", "path-case", "extra-query",
-                                    "fragment", "wildcard-host"]
+let redirectVariants = ["other-host", "subdomain", "userinfo", "other-port", "http-scheme", "path-suffix", "trailing-slash",
+                        "dot-segments", "encoded-path", "path-case", "host-case", "extra-query", "fragment", "wildcard-host"]
 
-let expectedVerdicts: [ExpectedVerdict] = ["dot-hardened", "dot-permissive"].flatMap { target -> [ExpectedVerdict] in
+/// django-oauth-toolkit (Tests/Servers/dot/dotserver/settings.py).
+let dotVerdicts: [ExpectedVerdict] = ["dot-hardened", "dot-permissive"].flatMap { target -> [ExpectedVerdict] in
     let hardened = target == "dot-hardened"
-    var table = redirectVariantsRefusedByDOT.map {
-        ExpectedVerdict(target: target, id: "redirect-uri.unregistered[\($0)]", verdict: .pass,
-                        because: "DOT's redirect_to_uri_allowed compares scheme, netloc, path and query with the registered URI in both modes: a 400 page, no redirect")
+    var table = redirectVariants.map { variant in
+        variant == "host-case"
+            ? ExpectedVerdict(target: target, id: "redirect-uri.unregistered[host-case]", verdict: .fail,
+                              because: "DOT compares the lower-cased hostname, so https://PUBLIC.CLIENT.TEST/cb gets a code: not exact string matching (RFC 9700 §4.1.3), in both modes")
+            : ExpectedVerdict(target: target, id: "redirect-uri.unregistered[\(variant)]", verdict: .pass,
+                              because: "DOT's redirect_to_uri_allowed compares scheme, netloc, path and query with the registered URI in both modes: a 400 page, no redirect")
     }
     table += [
-        ExpectedVerdict(target: target, id: "redirect-uri.unregistered[host-case]", verdict: .fail,
-                        because: "DOT compares the lower-cased hostname, so https://PUBLIC.CLIENT.TEST/cb gets a code; not exact string matching (RFC 9700 §4.1.3), in both modes"),
         ExpectedVerdict(target: target, id: "pkce.required-public", verdict: hardened ? .pass : .fail,
                         because: hardened ? "PKCE_REQUIRED=True: the authorize request without a code_challenge is refused with invalid_request"
                                           : "PKCE_REQUIRED=False: the code is issued and redeems without a verifier"),
         ExpectedVerdict(target: target, id: "refresh.public-client-denied", verdict: hardened ? .pass : .fail,
-                        because: hardened ? "OAUTH2_VALIDATOR_CLASS=PublicClientNoRefreshValidator strips refresh tokens from public clients' token responses"
+                        because: hardened ? "OAUTH2_VALIDATOR_CLASS=NoPublicRefreshValidator strips refresh tokens from public clients' token responses"
                                           : "DOT's default validator issues refresh tokens to public clients and honours them"),
         ExpectedVerdict(target: target, id: "token-reuse.code-cross-client[victim-redirect-uri]", verdict: .pass,
                         because: "DOT binds a grant to its application: another client's redemption gets invalid_grant in both modes"),
@@ -66,7 +69,33 @@ let expectedVerdicts: [ExpectedVerdict] = ["dot-hardened", "dot-permissive"].fla
     return table
 }
 
-@Suite("Verdicts on the live django-oauth-toolkit servers", .enabled(if: ReferenceServers.enabled, "set OAUTHPROBE_REFERENCE_SERVERS=1 (scripts/test does)"),
+/// Glewlwyd 2.7.5 (Tests/Servers/glewlwyd/provision.py sets the OIDC plugin of each mode).
+let glewlwydVerdicts: [ExpectedVerdict] = ["glewlwyd-strict", "glewlwyd-lax"].flatMap { target -> [ExpectedVerdict] in
+    let strict = target == "glewlwyd-strict"
+    var table = redirectVariants.map {
+        ExpectedVerdict(target: target, id: "redirect-uri.unregistered[\($0)]", verdict: .pass,
+                        because: "Glewlwyd compares redirect_uri with the client's list as exact strings: 403 with an empty body, no redirect, in both modes")
+    }
+    table += [
+        ExpectedVerdict(target: target, id: "pkce.required-public", verdict: strict ? .pass : .fail,
+                        because: strict ? "pkce-required-public-client=true: authorize without a challenge redirects with error=invalid_request"
+                                        : "pkce-required-public-client=false: the code is issued and redeems without a verifier"),
+        ExpectedVerdict(target: target, id: "refresh.public-client-denied", verdict: strict ? .pass : .fail,
+                        because: strict ? "probe-public lacks the refresh_token authorization_type: its refresh token is refused (400)"
+                                        : "probe-public holds the refresh_token authorization_type: refreshing gives a new access token"),
+        ExpectedVerdict(target: target, id: "token-reuse.code-cross-client[victim-redirect-uri]", verdict: .pass,
+                        because: "Glewlwyd checks the code's client: 403 unauthorized_client in both modes"),
+        ExpectedVerdict(target: target, id: "token-reuse.code-cross-client[own-redirect-uri]", verdict: .pass,
+                        because: "Glewlwyd checks the code's client and redirect_uri: 403 invalid_code in both modes"),
+        ExpectedVerdict(target: target, id: "token-reuse.refresh-cross-client", verdict: .pass,
+                        because: "Glewlwyd checks the refresh token's client: 400 in both modes"),
+    ]
+    return table
+}
+
+let expectedVerdicts = dotVerdicts + glewlwydVerdicts
+
+@Suite("Verdicts on the live reference servers", .enabled(if: ReferenceServers.enabled, "set OAUTHPROBE_REFERENCE_SERVERS=1 (scripts/test does)"),
        .serialized)
 struct ReferenceServerTests {
     @Test("every probe variant has the verdict its server's settings cause", arguments: expectedVerdicts)
@@ -80,9 +109,11 @@ struct ReferenceServerTests {
     func coverage() async {
         let results = await ReferenceServers.results.value
         #expect(results.count == expectedVerdicts.count)
-        for id in ["pkce.required-public", "refresh.public-client-denied"] {
-            let verdicts = results.filter { $0.displayID == id }.map(\.verdict)
-            #expect(Set(verdicts).count == 2, "\(id) must differ between hardened and permissive")
+        for (strict, lax) in [("dot-hardened", "dot-permissive"), ("glewlwyd-strict", "glewlwyd-lax")] {
+            for id in ["pkce.required-public", "refresh.public-client-denied"] {
+                let verdicts = results.filter { $0.displayID == id && [strict, lax].contains($0.target) }.map(\.verdict)
+                #expect(Set(verdicts).count == 2, "\(id) must differ between \(strict) and \(lax)")
+            }
         }
         #expect(!results.contains { $0.verdict == .error }, "\(results.filter { $0.verdict == .error }.map(\.message))")
     }
@@ -112,7 +143,7 @@ struct ReferenceServerTests {
         let xml = try Data(contentsOf: URL(fileURLWithPath: junit))
         #expect(XMLSchemaValidator.validate(xml: xml, schemaPath: TestSupport.junitSchema).isEmpty)
         let text = String(decoding: xml, as: UTF8.self)
-        for target in ["dot-hardened", "dot-permissive"] {
+        for target in ["dot-hardened", "dot-permissive", "glewlwyd-strict", "glewlwyd-lax"] {
             for id in ["redirect-uri.unregistered[other-host]", "pkce.required-public", "refresh.public-client-denied",
                        "token-reuse.code-cross-client[own-redirect-uri]", "token-reuse.refresh-cross-client"] {
                 #expect(text.contains("name=\"\(id)\" classname=\"\(target)."), "\(id) on \(target)")

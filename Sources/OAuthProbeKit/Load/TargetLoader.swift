@@ -30,7 +30,7 @@ private struct TargetParse {
     let file: String
 
     static let keys = ["name", "issuer", "endpoints", "allow_insecure_http", "tls", "clients", "user", "login",
-                       "resource", "policy", "unallowed_scope"]
+                       "resource", "policy", "unallowed_scope", "max_concurrency"]
 
     func target(_ root: Node) -> Target? {
         guard let map = reader.mapping(root, "a target file") else { return nil }
@@ -79,13 +79,7 @@ private struct TargetParse {
                 target.user = UserCredentials(username: username, password: password)
             }
         }
-        if let node = map["login"], let login = reader.mapping(node, "login") {
-            login.check(reader, "login", allowed: ["strategy"], required: ["strategy"])
-            if let strategyNode = login["strategy"], let strategy = reader.oneOf(strategyNode, "login.strategy", LoginStrategy.self) {
-                if strategy != .form { reader.error(strategyNode, "login.strategy '\(strategy.rawValue)' is not supported yet; use form") }
-                target.login = strategy
-            }
-        }
+        if let node = map["login"] { target.login = login(node) ?? LoginSettings() }
         if let node = map["resource"], let resource = reader.mapping(node, "resource") {
             resource.check(reader, "resource", allowed: ["url"], required: ["url"])
             target.resourceURL = resource["url"].flatMap { url($0, "resource.url", allowInsecure: allowInsecure) }
@@ -96,8 +90,87 @@ private struct TargetParse {
                 .flatMap { reader.int($0, "policy.max_access_token_lifetime") }
         }
         target.unallowedScope = map["unallowed_scope"].flatMap { plain($0, "unallowed_scope") }
+        if let node = map["max_concurrency"], let limit = reader.int(node, "max_concurrency") {
+            if limit < 1 { reader.error(node, "max_concurrency must be at least 1") }
+            target.maxConcurrency = limit
+        }
         if target.clients.isEmpty { reader.error(root, "target: no clients; name at least one role under 'clients'") }
         return target
+    }
+
+    // MARK: Sign-in
+
+    private func login(_ node: Node) -> LoginSettings? {
+        guard let map = reader.mapping(node, "login") else { return nil }
+        map.check(reader, "login", allowed: ["strategy", "sign_in", "consent", "authorize_parameters", "cookie"], required: ["strategy"])
+        guard let strategyNode = map["strategy"], let strategy = reader.oneOf(strategyNode, "login.strategy", LoginStrategy.self) else { return nil }
+        var login = LoginSettings(strategy: strategy)
+        login.signIn = map["sign_in"].flatMap { requests($0, "login.sign_in") } ?? []
+        login.consent = map["consent"].flatMap { requests($0, "login.consent") } ?? []
+        if let node = map["authorize_parameters"], let parameters = reader.mapping(node, "login.authorize_parameters") {
+            login.authorizeParameters = parameters.entries.compactMap { entry in
+                loginTemplate(entry.value, "login.authorize_parameters.\(entry.key)").map { (entry.key, $0) }
+            }
+        }
+        if let node = map["cookie"], let cookie = reader.mapping(node, "login.cookie") {
+            cookie.check(reader, "login.cookie", allowed: ["name", "value", "domain"], required: ["name", "value"])
+            if let name = cookie["name"].flatMap({ plain($0, "login.cookie.name") }),
+               let value = cookie["value"].flatMap({ secret($0, "login.cookie.value") }) {
+                login.cookie = SessionCookie(name: name, value: value, domain: cookie["domain"].flatMap { plain($0, "login.cookie.domain") })
+            }
+        }
+        switch strategy {
+        case .steps where map["sign_in"] == nil:
+            reader.error(node, "login: strategy steps needs 'sign_in', the calls that sign the user in")
+        case .cookie where map["cookie"] == nil:
+            reader.error(node, "login: strategy cookie needs 'cookie: { name, value }'")
+        default:
+            for key in ["sign_in", "consent"] where strategy == .form {
+                if let entry = map.entry(key) { reader.error(entry.keyNode, "login.\(key) is for strategy steps") }
+            }
+        }
+        return login
+    }
+
+    private func requests(_ node: Node, _ what: String) -> [LoginRequest]? {
+        reader.sequence(node, what)?.enumerated().compactMap { index, item in
+            let what = "\(what)[\(index + 1)]"
+            guard let map = reader.mapping(item, what) else { return nil }
+            map.check(reader, what, allowed: ["method", "url", "headers", "body", "expect_status"], required: ["url"])
+            let method = map["method"].flatMap { reader.string($0, "\(what).method") } ?? "GET"
+            var headers: [(name: String, value: Template)] = []
+            if let node = map["headers"], let headerMap = reader.mapping(node, "\(what).headers") {
+                headers = headerMap.entries.compactMap { entry in loginTemplate(entry.value, "\(what).headers").map { (entry.key, $0) } }
+            }
+            var expected: [Int] = []
+            if let node = map["expect_status"] {
+                if case .sequence(let items) = node {
+                    expected = items.compactMap { reader.int($0, "\(what).expect_status") }
+                } else if let status = reader.int(node, "\(what).expect_status") {
+                    expected = [status]
+                }
+            }
+            guard let url = map["url"].flatMap({ loginTemplate($0, "\(what).url") }) else { return nil }
+            return LoginRequest(method: method, url: url, headers: headers, body: map["body"].flatMap { loginTemplate($0, "\(what).body") },
+                                expectStatus: expected, location: reader.location(of: item))
+        }
+    }
+
+    static let loginReferences: Set<String> = ["user.username", "user.password", "client_id", "scope", "redirect_uri", "issuer"]
+
+    /// A template in a login call: `${env:}` substituted now, `{{ }}` filled at sign-in.
+    private func loginTemplate(_ node: Node, _ what: String) -> Template? {
+        guard let text = plain(node, what) else { return nil }
+        switch TemplateParser.parse(text, at: reader.location(of: node)) {
+        case .failure(let failure):
+            reader.error(node, "\(what): \(failure.message)")
+            return nil
+        case .success(let template):
+            for reference in template.references where !Self.loginReferences.contains(reference.path.joined(separator: ".")) {
+                reader.error(node, "\(what): '{{\(reference)}}' is not one of \(Self.loginReferences.sorted().joined(separator: ", "))")
+            }
+            return template
+        }
     }
 
     private func client(_ node: Node, role: ClientRole, allowInsecure: Bool) -> Client? {

@@ -41,10 +41,59 @@ public struct UserCredentials: Sendable, Hashable {
 public enum LoginStrategy: String, Sendable, CaseIterable {
     /// HTML login and consent forms, found and filled like a browser would.
     case form
-    /// Declared HTTP calls (a later issue).
+    /// HTTP calls declared in the target file (servers whose login page is a script).
     case steps
-    /// A session cookie supplied from the environment (a later issue).
+    /// A session cookie taken from the environment (sign-in that cannot be scripted, such as MFA).
     case cookie
+}
+
+/// One declared sign-in or consent call. Templates may use `user.username`, `user.password`,
+/// `client_id`, `scope`, `redirect_uri` and `issuer`.
+public struct LoginRequest: Sendable {
+    public var method: String
+    public var url: Template
+    public var headers: [(name: String, value: Template)]
+    public var body: Template?
+    /// Statuses that mean the call worked; empty accepts any 2xx.
+    public var expectStatus: [Int]
+    public var location: SourceLocation
+
+    public init(method: String, url: Template, headers: [(name: String, value: Template)], body: Template?,
+                expectStatus: [Int], location: SourceLocation) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.expectStatus = expectStatus
+        self.location = location
+    }
+}
+
+public struct SessionCookie: Sendable {
+    public var name: String
+    public var value: Secret
+    /// Defaults to the authorization endpoint's host.
+    public var domain: String?
+}
+
+public struct LoginSettings: Sendable {
+    public var strategy: LoginStrategy
+    /// `steps`: sent once per browser session, before its first authorization request.
+    public var signIn: [LoginRequest]
+    /// `steps`: sent before each authorization request, for the client and scope it asks for.
+    public var consent: [LoginRequest]
+    /// Added to every authorization request (Glewlwyd's `g_continue`).
+    public var authorizeParameters: [(name: String, value: Template)]
+    public var cookie: SessionCookie?
+
+    public init(strategy: LoginStrategy = .form, signIn: [LoginRequest] = [], consent: [LoginRequest] = [],
+                authorizeParameters: [(name: String, value: Template)] = [], cookie: SessionCookie? = nil) {
+        self.strategy = strategy
+        self.signIn = signIn
+        self.consent = consent
+        self.authorizeParameters = authorizeParameters
+        self.cookie = cookie
+    }
 }
 
 public struct Policy: Sendable, Hashable {
@@ -63,16 +112,19 @@ public struct Target: Sendable {
     public var caFile: String?
     public var clients: [ClientRole: Client]
     public var user: UserCredentials?
-    public var login: LoginStrategy
+    public var login: LoginSettings
     public var resourceURL: String?
     public var policy: Policy
     public var unallowedScope: String?
+    /// At most this many probes in flight against this server, whatever `--concurrency` says:
+    /// to be gentle with production, or with a server that cannot take parallel sign-ins.
+    public var maxConcurrency: Int?
     public var file: String
 
     public init(
         name: String, issuer: String, endpoints: [String: String] = [:], allowInsecureHTTP: Bool = false,
         caFile: String? = nil, clients: [ClientRole: Client] = [:], user: UserCredentials? = nil,
-        login: LoginStrategy = .form, resourceURL: String? = nil, policy: Policy = Policy(),
+        login: LoginSettings = LoginSettings(), resourceURL: String? = nil, policy: Policy = Policy(),
         unallowedScope: String? = nil, file: String
     ) {
         self.name = name
@@ -91,6 +143,6 @@ public struct Target: Sendable {
 
     /// Every secret value the target holds, so redaction knows them before anything is sent.
     public var secrets: [Secret] {
-        clients.values.compactMap(\.secret) + (user.map { [$0.password] } ?? [])
+        clients.values.compactMap(\.secret) + (user.map { [$0.password] } ?? []) + (login.cookie.map { [$0.value] } ?? [])
     }
 }

@@ -21,6 +21,7 @@ struct BrowserFlow {
         var consented: Bool
     }
 
+    var strategy: LoginStrategy
     var user: UserCredentials?
     var send: Send
     static let maximumHops = 20
@@ -43,6 +44,9 @@ struct BrowserFlow {
             }
             let forms = Self.isHTML(response) ? HTMLFormParser.forms(in: response.body) : []
             if let login = FormSignIn.loginForm(in: forms) {
+                guard strategy == .form else {
+                    throw ProbeError("sign-in (\(strategy.rawValue)) did not give the browser a session: the server shows its login form")
+                }
                 guard !signedIn else {
                     throw ProbeError("sign-in failed: the login form came back after the user's credentials were sent (wrong user or password?)")
                 }

@@ -43,6 +43,9 @@ struct ProbeExecution {
                 }
                 let outcome = try await perform(step, context: context, session: session)
                 context.outcomes[step.name] = outcome
+                if let failure = outcome.serverFailure {
+                    return (.error, "step '\(step.name)': \(failure), so its answer is no verdict (\(outcome.summary))")
+                }
                 let unmet = step.require.compactMap { e in Evaluation.mismatch(e, in: outcome, issuer: target.issuer).map { (e, $0) } }
                 if !unmet.isEmpty {
                     return (.error, "precondition not met at step '\(step.name)': " + describe(unmet, outcome))
@@ -176,9 +179,24 @@ struct ProbeExecution {
         }
         for extra in parameters.extra { query.append((extra.name, try context.render(extra.value))) }
 
-        let flow = BrowserFlow(user: target.user) { request in
-            try await session.send(request, as: .browser, step: step)
+        let send: BrowserFlow.Send = { request in try await session.send(request, as: .browser, step: step) }
+        let login = target.login
+        if login.strategy != .form {
+            let declared = DeclaredSignIn(login: login, user: target.user, issuer: target.issuer)
+            let values = declared.values(clientID: client.clientID, scope: scope, redirectURI: redirectURI)
+            if session.beginBrowserSession() {
+                if let cookie = login.cookie {
+                    try session.addBrowserCookie(name: cookie.name, value: cookie.value.value,
+                                                 domain: cookie.domain ?? URLParts(endpoint)?.host ?? "")
+                }
+                try await declared.signIn(values: values, send: send)
+            }
+            try await declared.consent(values: values, send: send)
+            for parameter in login.authorizeParameters {
+                query.append((parameter.name, try DeclaredSignIn.render(parameter.value, values)))
+            }
         }
+        let flow = BrowserFlow(strategy: login.strategy, user: target.user, send: send)
         let result = try await flow.run(from: ClientRequests.authorizationURL(endpoint: endpoint, parameters: query))
         var outcome = StepOutcome(summary: "")
         outcome.registeredRedirectURI = client.redirectURI

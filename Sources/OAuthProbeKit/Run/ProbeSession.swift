@@ -18,6 +18,7 @@ final class ProbeSession: @unchecked Sendable {
     private let lock = NSLock()
     private var agents: [Actor: HTTPAgent] = [:]
     private var exchanges: [RecordedExchange] = []
+    private var browserSignedIn = false
 
     init(target: Target, endpoints: EndpointMap, settings: TransportSettings) {
         self.target = target
@@ -27,6 +28,19 @@ final class ProbeSession: @unchecked Sendable {
     }
 
     var evidence: [RecordedExchange] { lock.withLock { exchanges } }
+
+    /// True the first time it is asked: the browser's session is then being set up.
+    func beginBrowserSession() -> Bool {
+        lock.withLock {
+            defer { browserSignedIn = true }
+            return !browserSignedIn
+        }
+    }
+
+    /// Puts a cookie in the browser's jar (a session supplied by the user).
+    func addBrowserCookie(name: String, value: String, domain: String) throws {
+        try agent(for: .browser).addCookie(name: name, value: value, domain: domain)
+    }
 
     /// Sends one request as the actor and records it, redacted. Refuses to carry any known
     /// secret over plain http to a host that is not loopback, whatever the target allows.

@@ -18,8 +18,11 @@ public final class Redactor: @unchecked Sendable {
         guard value.count >= Self.minimumLength else { return }
         lock.withLock {
             values.insert(value)
-            // The same value as it appears in a query string or form body.
+            // The same value as it appears in a query string or form body, and inside a JSON string.
             values.insert(FormEncoding.encode(value))
+            if let json = try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes]) {
+                values.insert(String(decoding: json.dropFirst(2).dropLast(2), as: UTF8.self))
+            }
         }
     }
 

@@ -31,23 +31,30 @@ public struct Runner: Sendable {
         }
         return await withTaskGroup(of: (Int, ProbeResult).self) { group in
             var results = [ProbeResult?](repeating: nil, count: plan.items.count)
-            var next = 0
-            func startNext() {
-                guard next < plan.items.count else { return }
-                let index = next
+            var pending = Array(plan.items.indices)
+            var inFlight = [Int](repeating: 0, count: plan.targets.count)
+            /// Starts the first pending item whose target has room; false when none can start now.
+            func startNext() -> Bool {
+                guard let position = pending.firstIndex(where: { index in
+                    let target = plan.items[index].targetIndex
+                    return inFlight[target] < (plan.targets[target].maxConcurrency ?? .max)
+                }) else { return false }
+                let index = pending.remove(at: position)
                 let item = plan.items[index]
+                inFlight[item.targetIndex] += 1
                 let target = plan.targets[item.targetIndex]
                 let discovery = discoveries[item.targetIndex]!
-                next += 1
-                group.addTask {
-                    (index, await run(item, on: target, discovery: discovery))
-                }
+                group.addTask { (index, await run(item, on: target, discovery: discovery)) }
+                return true
             }
-            for _ in 0..<options.concurrency { startNext() }
+            var running = 0
+            while running < options.concurrency, startNext() { running += 1 }
             for await (index, result) in group {
                 results[index] = result
+                inFlight[plan.items[index].targetIndex] -= 1
+                running -= 1
                 progress(result)
-                startNext()
+                while running < options.concurrency, startNext() { running += 1 }
             }
             return results.compactMap { $0 }
         }

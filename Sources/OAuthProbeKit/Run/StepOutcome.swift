@@ -13,6 +13,16 @@ struct StepOutcome: Sendable {
     /// One line saying what happened, for messages (may hold secrets: redact before showing).
     var summary: String
 
+    /// The server failed rather than decided (a 5xx, or `server_error` / `temporarily_unavailable`,
+    /// RFC 6749 §4.1.2.1): a refusal and a crash look alike from outside, so no verdict rests on it.
+    var serverFailure: String? {
+        if let status, status >= 500 { return "the server failed with status \(status)" }
+        if let error = fields["error"], ["server_error", "temporarily_unavailable"].contains(error) {
+            return "the server answered error=\(error)"
+        }
+        return nil
+    }
+
     func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }

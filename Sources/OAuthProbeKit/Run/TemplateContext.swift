@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fills templates from the target, the variant, `let` bindings and earlier outcomes.
 struct TemplateContext {
     var target: Target
@@ -95,6 +97,10 @@ struct TemplateContext {
         case "percent_encode":
             // Every byte but '/' as %XX: the same path to a decoder, different bytes on the wire.
             return value.utf8.map { $0 == UInt8(ascii: "/") ? "/" : "%" + String($0, radix: 16, uppercase: true).leftPadded(to: 2) }.joined()
+        case "json":
+            // A JSON string literal, quotes included: for request bodies such as `{"password": {{user.password | json}}}`.
+            let data = try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes])
+            return data.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
         default: return value
         }
     }

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Sign-in by declared HTTP calls (`login.strategy: steps`) or by a supplied session cookie
+/// (`cookie`), for servers whose login page is a script or needs a second factor. Runs in the
+/// browser's cookie jar, so the session it creates is the one the authorization request uses.
+struct DeclaredSignIn {
+    typealias Send = @Sendable (HTTPRequest) async throws -> HTTPResponse
+
+    var login: LoginSettings
+    var user: UserCredentials?
+    var issuer: String
+
+    /// The values login templates may use, for one authorization request.
+    func values(clientID: String, scope: String?, redirectURI: String) -> [String: String] {
+        var values = ["client_id": clientID, "scope": scope ?? "", "redirect_uri": redirectURI, "issuer": issuer]
+        if let user {
+            values["user.username"] = user.username
+            values["user.password"] = user.password.value
+        }
+        return values
+    }
+
+    /// The sign-in calls, once per browser session.
+    func signIn(values: [String: String], send: Send) async throws {
+        try await perform(login.signIn, kind: "sign-in", values: values, send: send)
+    }
+
+    /// The consent calls, before each authorization request.
+    func consent(values: [String: String], send: Send) async throws {
+        try await perform(login.consent, kind: "consent", values: values, send: send)
+    }
+
+    private func perform(_ requests: [LoginRequest], kind: String, values: [String: String], send: Send) async throws {
+        for (index, declared) in requests.enumerated() {
+            let request = HTTPRequest(
+                method: declared.method,
+                url: try Self.render(declared.url, values),
+                headers: try declared.headers.map { HTTPHeader(name: $0.name, value: try Self.render($0.value, values)) },
+                body: try declared.body.map { Data(try Self.render($0, values).utf8) })
+            let response = try await send(request)
+            let accepted = declared.expectStatus.isEmpty ? (200..<300).contains(response.status) : declared.expectStatus.contains(response.status)
+            guard accepted else {
+                let expected = declared.expectStatus.isEmpty ? "2xx" : declared.expectStatus.map(String.init).joined(separator: " or ")
+                throw ProbeError("\(kind) call \(index + 1) (\(declared.method) \(request.url), \(declared.location)) answered \(response.status), expected \(expected)")
+            }
+        }
+    }
+
+    static func render(_ template: Template, _ values: [String: String]) throws -> String {
+        try template.pieces.map { piece in
+            switch piece {
+            case .text(let text): return text
+            case .reference(let reference):
+                guard let value = values[reference.path.joined(separator: ".")] else {
+                    throw ProbeError("{{\(reference)}} has no value (\(template.location))")
+                }
+                return reference.filters.reduce(value) { TemplateContext.apply($1, to: $0) }
+            }
+        }.joined()
+    }
+}
