@@ -114,7 +114,7 @@ struct XMLHTMLFormTests {
         #expect(page.title == "Authorize Example\u{a0}App")
         #expect(page.forms.map(\.method) == ["get", "post"])
         #expect(page.forms.map(\.id) == ["search", nil])
-        let form = page.forms[1]
+        let form = try #require(page.forms.count == 2 ? page.forms[1] : nil)
         #expect(form.name == "consent")
         #expect(form.action == "")
 
