@@ -5,7 +5,7 @@ import Testing
 private let plainSettings = TransportSettings(timeout: .seconds(10), allowInsecureHTTP: true)
 
 private func expectWireError(_ expected: WireError, _ body: () async throws -> Void,
-                             sourceLocation: SourceLocation = #_sourceLocation) async {
+                             sourceLocation: Testing.SourceLocation = #_sourceLocation) async {
     do {
         try await body()
         Issue.record("expected \(expected), got a response", sourceLocation: sourceLocation)

@@ -42,7 +42,8 @@ struct BrowserFlow {
                 request = Self.get(next, referer: request.url)
                 continue
             }
-            let forms = Self.isHTML(response) ? HTMLFormParser.forms(in: response.body) : []
+            let page = Self.isHTML(response) ? HTMLFormParser.parse(response.body) : HTMLPage(title: nil, forms: [])
+            let forms = page.forms
             if let login = FormSignIn.loginForm(in: forms) {
                 guard strategy == .form else {
                     throw ProbeError("sign-in (\(strategy.rawValue)) did not give the browser a session: the server shows its login form")
@@ -57,11 +58,12 @@ struct BrowserFlow {
                 continue
             }
             if !consented, let consent = FormSignIn.consent(in: forms) {
-                request = Self.submit(consent.form, fields: FormSignIn.submission(consent.form, button: consent.button), page: request.url)
+                request = Self.submit(consent.form, fields: consent.form.submission(pressing: consent.button).map { ($0.name, $0.value) },
+                                      page: request.url)
                 consented = true
                 continue
             }
-            return Outcome(end: .stayed(status: response.status, title: Self.title(of: response)),
+            return Outcome(end: .stayed(status: response.status, title: page.title),
                            signedIn: signedIn, consented: consented)
         }
         throw ProbeError("more than \(Self.maximumHops) redirects inside the identity server")
@@ -92,13 +94,5 @@ struct BrowserFlow {
 
     static func isHTML(_ response: HTTPResponse) -> Bool {
         (response.header("Content-Type") ?? "text/html").lowercased().contains("html")
-    }
-
-    static func title(of response: HTTPResponse) -> String? {
-        let html = String(decoding: response.body.prefix(8_192), as: UTF8.self)
-        guard let open = html.range(of: "<title>", options: .caseInsensitive),
-              let close = html.range(of: "</title>", options: .caseInsensitive, range: open.upperBound..<html.endIndex)
-        else { return nil }
-        return html[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

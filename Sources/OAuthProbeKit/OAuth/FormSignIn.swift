@@ -36,22 +36,7 @@ enum FormSignIn {
         guard let passwordField = passwordField,
               let userField = candidates.first(where: { preferred.contains($0.name.lowercased()) }) ?? candidates.first
         else { throw ProbeError("sign-in: the login form has no user name field") }
-        return submission(form, button: nil, overriding: [userField.name: username, passwordField.name: password])
-    }
-
-    /// What a browser would submit: successful controls only (checked boxes, not buttons other
-    /// than the one pressed), in document order.
-    static func submission(_ form: HTMLForm, button: HTMLFormField?, overriding values: [String: String] = [:]) -> [(String, String)] {
-        var pairs: [(String, String)] = []
-        for field in form.fields where !field.name.isEmpty && !field.disabled {
-            switch field.type.lowercased() {
-            case "submit", "button", "image", "reset", "file": continue
-            case "checkbox", "radio": if !field.checked { continue }
-            default: break
-            }
-            pairs.append((field.name, values[field.name] ?? field.value))
-        }
-        if let button, !button.name.isEmpty { pairs.append((button.name, button.value)) }
-        return pairs
+        let filled = [userField.name: username, passwordField.name: password]
+        return form.submission().map { ($0.name, filled[$0.name] ?? $0.value) }
     }
 }

@@ -56,7 +56,7 @@ final class ProbeSession: @unchecked Sendable {
             learnSecrets(from: response)
             record(request, response: response, step: step, elapsed: ContinuousClock.now - started)
             return response
-        } catch let error as WireError {
+        } catch {
             record(request, failure: error.description, step: step, elapsed: ContinuousClock.now - started)
             throw ProbeError("\(request.method) \(redactor.redact(request.url)): \(error)")
         }
