@@ -51,14 +51,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         let console = ConsoleReport(colour: ConsoleReport.wantsColour())
         print("oauthprobe: \(plan.items.count) probe variants on \(plan.targets.count) target\(plan.targets.count == 1 ? "" : "s")")
-        let results = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout))).run(plan) { result in
+        let record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout))).run(plan) { result in
             print(console.progressLine(result))
         }
         if let junit {
-            try write(JUnitReport.render(results, targets: plan.targets), to: junit)
+            try write(JUnitReport.render(record.results, targets: plan.targets), to: junit)
         }
-        print(console.summary(results, targets: plan.targets))
-        throw ExitCode(ExitStatus.of(results))
+        print(console.summary(record.results, targets: plan.targets))
+        throw ExitCode(ExitStatus.of(record.results))
     }
 
     private func write(_ data: Data, to path: String) throws {

@@ -15,7 +15,7 @@ enum ReferenceServers {
         let inputs = Inputs.load(targets: targetFiles, suites: [TestSupport.suitesFolder])
         precondition(!inputs.hasErrors, "\(inputs.diagnostics)")
         return await Runner(options: RunOptions(concurrency: 4, timeout: .seconds(20)))
-            .run(Planner.plan(targets: inputs.targets, suites: inputs.suites))
+            .run(Planner.plan(targets: inputs.targets, suites: inputs.suites)).results
     }
 
     /// Every secret the fixtures hold: client secrets, the user's password, Glewlwyd's admin password.

@@ -19,8 +19,9 @@ public struct Runner: Sendable {
 
     public init(options: RunOptions = RunOptions()) { self.options = options }
 
-    /// Results in plan order. `progress` hears each result as it is decided.
-    public func run(_ plan: Plan, progress: @escaping @Sendable (ProbeResult) -> Void = { _ in }) async -> [ProbeResult] {
+    /// Results in plan order, with each target's metadata. `progress` hears each result as it is decided.
+    public func run(_ plan: Plan, progress: @escaping @Sendable (ProbeResult) -> Void = { _ in }) async -> RunRecord {
+        let started = Date()
         let discoveries = await withTaskGroup(of: (Int, Discovery).self) { group in
             for (index, target) in plan.targets.enumerated() {
                 group.addTask { (index, await discover(target)) }
@@ -29,7 +30,7 @@ public struct Runner: Sendable {
             for await (index, discovery) in group { found[index] = discovery }
             return found
         }
-        return await withTaskGroup(of: (Int, ProbeResult).self) { group in
+        let results = await withTaskGroup(of: (Int, ProbeResult).self) { group in
             var results = [ProbeResult?](repeating: nil, count: plan.items.count)
             var pending = Array(plan.items.indices)
             var inFlight = [Int](repeating: 0, count: plan.targets.count)
@@ -58,6 +59,11 @@ public struct Runner: Sendable {
             }
             return results.compactMap { $0 }
         }
+        let targets = plan.targets.enumerated().map { index, target in
+            RunRecord.TargetRecord(name: target.name, issuer: target.issuer, metadata: discoveries[index]?.metadata?.document,
+                                   metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure)
+        }
+        return RunRecord(targets: targets, results: results, started: started, finished: Date())
     }
 
     private func run(_ item: PlannedProbe, on target: Target, discovery: Discovery) async -> ProbeResult {
