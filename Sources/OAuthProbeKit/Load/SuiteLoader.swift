@@ -61,7 +61,8 @@ private struct SuiteParse {
     let reader: YAMLReader
     let file: String
 
-    static let actionKeys = ["discover", "authorize", "token", "refresh", "client_credentials", "revoke", "resource", "http"]
+    static let actionKeys = ["discover", "authorize", "token", "refresh", "client_credentials", "revoke", "resource", "http",
+                             "password_grant", "verify_id_token"]
     static var idPattern: Regex<(Substring, Substring?, Substring, Substring?)> { #/^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$/# }
     static var namePattern: Regex<Substring> { #/^[a-z][a-z0-9_-]*$/# }
 
@@ -85,7 +86,7 @@ private struct SuiteParse {
 
     private func probe(_ node: Node, practice suitePractice: String) -> Probe? {
         guard let map = reader.mapping(node, "a probe") else { return nil }
-        map.check(reader, "probe", allowed: ["id", "title", "practice", "refs", "severity", "roles", "endpoints", "let", "matrix", "steps"],
+        map.check(reader, "probe", allowed: ["id", "title", "practice", "refs", "severity", "roles", "endpoints", "let", "matrix", "steps", "opt_in"],
                   required: ["id", "title", "refs", "severity", "steps"])
         let id = map["id"].flatMap { reader.string($0, "id") } ?? ""
         if let idNode = map["id"], !id.isEmpty, (try? Self.idPattern.wholeMatch(in: id)) == nil {
@@ -131,15 +132,17 @@ private struct SuiteParse {
         let endpoints = Set(declaredEndpoints).union(steps.compactMap { Self.endpoint(for: $0.action) })
         return Probe(id: id, title: title, practice: practice, refs: refs, severity: severity, roles: roles,
                      endpoints: EndpointKind.allCases.filter(endpoints.contains), bindings: bindings,
-                     variants: variants, steps: steps, location: reader.location(of: node))
+                     variants: variants, steps: steps, optIn: map["opt_in"].flatMap { reader.string($0, "opt_in") },
+                     location: reader.location(of: node))
     }
 
     static func endpoint(for action: Action) -> EndpointKind? {
         switch action {
         case .authorize: .authorization
-        case .token, .refresh, .clientCredentials: .token
+        case .token, .refresh, .clientCredentials, .passwordGrant: .token
         case .revoke: .revocation
         case .resource: .resource
+        case .verifyIDToken: .jwks
         case .discover, .http: nil
         }
     }
@@ -172,7 +175,7 @@ private struct SuiteParse {
 
     private func step(_ node: Node, index: Int, scope: ReferenceScope) -> Step? {
         guard let map = reader.mapping(node, "a step") else { return nil }
-        map.check(reader, "step", allowed: ["name", "when", "require", "expect"] + Self.actionKeys)
+        map.check(reader, "step", allowed: ["name", "when", "otherwise", "require", "expect"] + Self.actionKeys)
         let actionEntries = map.entries.filter { Self.actionKeys.contains($0.key) }
         guard actionEntries.count == 1, let actionEntry = actionEntries.first else {
             reader.error(node, "a step takes exactly one action (\(Self.actionKeys.joined(separator: ", "))), found \(actionEntries.count)")
@@ -188,7 +191,13 @@ private struct SuiteParse {
         let when = map["when"].map { expectations($0, "when", action: nil, scope: scope) } ?? []
         let require = map["require"].map { expectations($0, "require", action: action, scope: scope) } ?? []
         let expect = map["expect"].map { expectations($0, "expect", action: action, scope: scope) } ?? []
-        return Step(name: name, action: action, when: when, require: require, expect: expect, location: reader.location(of: node))
+        var step = Step(name: name, action: action, when: when, require: require, expect: expect, location: reader.location(of: node))
+        if let otherwise = map["otherwise"], let text = reader.string(otherwise, "otherwise") {
+            if text != "skip" { reader.error(otherwise, "otherwise: the only choice is 'skip' (the probe does not apply)") }
+            if when.isEmpty { reader.error(otherwise, "otherwise: needs a 'when' on the same step") }
+            step.skipProbeUnlessWhen = true
+        }
+        return step
     }
 
     private func action(_ keyword: String, _ node: Node, scope: ReferenceScope) -> Action? {
@@ -205,9 +214,12 @@ private struct SuiteParse {
         func value(_ key: String) -> Template? {
             map[key].flatMap { template($0, "\(keyword).\(key)", scope: scope) }
         }
+        func clientAuth() -> ClientAuthentication {
+            map["client_auth"].flatMap { reader.oneOf($0, "\(keyword).client_auth", ClientAuthentication.self) } ?? .registered
+        }
         switch keyword {
         case "authorize":
-            map.check(reader, keyword, allowed: ["client", "redirect_uri", "response_type", "scope", "pkce", "extra"], required: ["client"])
+            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "extra"], required: ["client"])
             guard let client = role() else { return nil }
             let pkce = map["pkce"].flatMap { reader.oneOf($0, "authorize.pkce", PKCEMode.self) } ?? .s256
             var extra: [(name: String, value: Template)] = []
@@ -216,11 +228,11 @@ private struct SuiteParse {
                     template(entry.value, "authorize.extra.\(entry.key)", scope: scope).map { (entry.key, $0) }
                 }
             }
-            return .authorize(AuthorizeParameters(client: client, redirectURI: value("redirect_uri"),
+            return .authorize(AuthorizeParameters(client: client, clientID: value("client_id"), redirectURI: value("redirect_uri"),
                                                   responseType: value("response_type"), scope: value("scope"),
                                                   pkce: pkce, extra: extra))
         case "token":
-            map.check(reader, keyword, allowed: ["client", "from", "code", "redirect_uri", "code_verifier"], required: ["client"])
+            map.check(reader, keyword, allowed: ["client", "client_auth", "from", "code", "redirect_uri", "code_verifier"], required: ["client"])
             guard let client = role() else { return nil }
             let from = map["from"].flatMap { reader.string($0, "token.from") }
             if let fromNode = map["from"], let from, scope.steps[from] != "authorize" {
@@ -232,27 +244,37 @@ private struct SuiteParse {
                 return template(node, "token.\(key)", scope: scope).map(Override.value) ?? .inherit
             }
             if from == nil && map["code"] == nil { reader.error(node, "token: give 'from' (an authorize step) or 'code'") }
-            return .token(TokenParameters(client: client, from: from, code: override("code"),
-                                          redirectURI: override("redirect_uri"), codeVerifier: override("code_verifier")))
+            var parameters = TokenParameters(client: client, from: from, code: override("code"),
+                                             redirectURI: override("redirect_uri"), codeVerifier: override("code_verifier"))
+            parameters.clientAuth = clientAuth()
+            return .token(parameters)
         case "refresh":
-            map.check(reader, keyword, allowed: ["client", "refresh_token", "scope"], required: ["client", "refresh_token"])
+            map.check(reader, keyword, allowed: ["client", "client_auth", "refresh_token", "scope"], required: ["client", "refresh_token"])
             guard let client = role(), let token = value("refresh_token") else { return nil }
-            return .refresh(RefreshParameters(client: client, refreshToken: token, scope: value("scope")))
+            return .refresh(RefreshParameters(client: client, clientAuth: clientAuth(), refreshToken: token, scope: value("scope")))
         case "client_credentials":
+            map.check(reader, keyword, allowed: ["client", "client_auth", "scope"], required: ["client"])
+            guard let client = role() else { return nil }
+            return .clientCredentials(ClientCredentialsParameters(client: client, clientAuth: clientAuth(), scope: value("scope")))
+        case "password_grant":
             map.check(reader, keyword, allowed: ["client", "scope"], required: ["client"])
             guard let client = role() else { return nil }
-            return .clientCredentials(ClientCredentialsParameters(client: client, scope: value("scope")))
+            return .passwordGrant(PasswordGrantParameters(client: client, scope: value("scope")))
+        case "verify_id_token":
+            map.check(reader, keyword, allowed: ["client", "id_token", "nonce"], required: ["client", "id_token"])
+            guard let client = role(), let idToken = value("id_token") else { return nil }
+            return .verifyIDToken(VerifyIDTokenParameters(client: client, idToken: idToken, nonce: value("nonce")))
         case "revoke":
-            map.check(reader, keyword, allowed: ["client", "token", "token_type_hint"], required: ["client", "token"])
+            map.check(reader, keyword, allowed: ["client", "client_auth", "token", "token_type_hint"], required: ["client", "token"])
             guard let client = role(), let token = value("token") else { return nil }
-            return .revoke(RevokeParameters(client: client, token: token, tokenTypeHint: value("token_type_hint")))
+            return .revoke(RevokeParameters(client: client, clientAuth: clientAuth(), token: token, tokenTypeHint: value("token_type_hint")))
         case "resource":
             map.check(reader, keyword, allowed: ["token", "transport"], required: ["token"])
             let transport = map["transport"].flatMap { reader.oneOf($0, "resource.transport", ResourceParameters.Transport.self) } ?? .header
             guard let token = value("token") else { return nil }
             return .resource(ResourceParameters(token: token, transport: transport))
         case "http":
-            map.check(reader, keyword, allowed: ["method", "url", "headers", "body", "plaintext"], required: ["url"])
+            map.check(reader, keyword, allowed: ["method", "url", "headers", "body", "plaintext", "no_answer"], required: ["url"])
             let method = map["method"].flatMap { reader.string($0, "http.method") } ?? "GET"
             var headers: [(name: String, value: Template)] = []
             if let node = map["headers"], let headerMap = reader.mapping(node, "http.headers") {
@@ -262,7 +284,12 @@ private struct SuiteParse {
             }
             let plaintext = map["plaintext"].flatMap { reader.bool($0, "http.plaintext") } ?? false
             guard let url = value("url") else { return nil }
-            return .http(RawHTTPParameters(method: method, url: url, headers: headers, body: value("body"), permitsPlaintext: plaintext))
+            var parameters = RawHTTPParameters(method: method, url: url, headers: headers, body: value("body"), permitsPlaintext: plaintext)
+            if let node = map["no_answer"], let text = reader.string(node, "http.no_answer") {
+                if text != "allowed" { reader.error(node, "http.no_answer: the only choice is 'allowed'") }
+                parameters.noAnswerAllowed = true
+            }
+            return .http(parameters)
         default:
             return nil
         }
@@ -273,9 +300,10 @@ private struct SuiteParse {
     /// Subjects each kind of action produces; anything else is a typo worth reporting.
     static func subjects(for action: Action) -> (fields: Set<String>, anyField: Bool) {
         switch action {
-        case .authorize: (["code", "state", "error", "error_description", "iss", "access_token", "id_token"], false)
-        case .token, .refresh, .clientCredentials:
-            (["access_token", "refresh_token", "id_token", "error", "scope", "expires_in", "token_type"], false)
+        case .authorize: (["code", "state", "error", "error_description", "iss", "access_token", "id_token", "refresh_token", "token_type"], false)
+        case .token, .refresh, .clientCredentials, .passwordGrant:
+            (["access_token", "refresh_token", "id_token", "error", "scope", "expires_in", "token_type", "answer"], false)
+        case .verifyIDToken: (["signature", "issuer", "audience", "expiry", "nonce", "alg"], false)
         case .discover, .revoke, .resource, .http: ([], true)
         }
     }
@@ -297,7 +325,7 @@ private struct SuiteParse {
                 subjectAction = Self.sampleAction(keyword)
             }
             guard let subjectAction, let subject = subject(subjectName, entry.keyNode, what, action: subjectAction),
-                  let matcher = matcher(entry.value, subject: subject, what) else { return nil }
+                  let matcher = matcher(entry.value, subject: subject, what, scope: scope) else { return nil }
             return Expectation(step: stepName, subject: subject, matcher: matcher, location: reader.location(of: entry.keyNode))
         }
     }
@@ -309,6 +337,8 @@ private struct SuiteParse {
             guard case .authorize = action else { return .tokens }
         case "redirect":
             if case .authorize = action { return .redirect }
+        case "endpoint_urls":
+            if case .discover = action { return .endpointURLs }
         default:
             if name.hasPrefix("header.") { return .header(String(name.dropFirst(7))) }
             let (fields, anyField) = Self.subjects(for: action)
@@ -320,16 +350,26 @@ private struct SuiteParse {
         return nil
     }
 
-    private func matcher(_ node: Node, subject: Subject, _ what: String) -> Matcher? {
+    static let comparisons = ["not", "contains", "lacks", "within", "at_most", "at_least", "differs_from"]
+
+    private func matcher(_ node: Node, subject: Subject, _ what: String, scope: ReferenceScope) -> Matcher? {
         if case .sequence(let items) = node {
-            let matchers = items.compactMap { matcher($0, subject: subject, what) }
+            let matchers = items.compactMap { matcher($0, subject: subject, what, scope: scope) }
             return matchers.count == items.count ? .oneOf(matchers) : nil
+        }
+        if case .mapping = node {
+            // One comparison, or several that must all hold: `{ lacks: plain, contains: S256 }`.
+            guard let map = reader.mapping(node, what), !map.entries.isEmpty else { return nil }
+            let matchers = map.entries.compactMap { comparison($0, subject: subject, what, scope: scope) }
+            guard matchers.count == map.entries.count else { return nil }
+            return matchers.count == 1 ? matchers[0] : .allOf(matchers)
         }
         guard let text = reader.string(node, "\(what).\(subject.name)") else { return nil }
         let keywords: [String]
         switch subject {
         case .tokens: keywords = ["issued", "none"]
         case .redirect: keywords = ["none", "registered-only", "present"]
+        case .endpointURLs: keywords = ["https"]
         case .status:
             if let hundreds = text.wholeMatch(of: #/([1-5])xx/#).flatMap({ Int($0.1) }) { return .statusClass(hundreds) }
             guard Int(text) != nil else {
@@ -340,7 +380,8 @@ private struct SuiteParse {
         case .field("state"): keywords = ["echoed", "present", "absent"]
         case .field("iss"): keywords = ["issuer", "present", "absent"]
         default:
-            return text == "present" ? .present : text == "absent" ? .absent : .equals(text)
+            guard literal(text, node, "\(what).\(subject.name)", scope: scope) else { return nil }
+            return text == "present" ? .present : text == "absent" ? .absent : text == "jwt" ? .jwt : .equals(text)
         }
         guard keywords.contains(text) else {
             reader.error(node, "\(what).\(subject.name) must be one of: \(keywords.joined(separator: ", "))")
@@ -349,12 +390,44 @@ private struct SuiteParse {
         return text == "present" ? .present : text == "absent" ? .absent : .equals(text)
     }
 
+    private func comparison(_ entry: MappingView.Entry, subject: Subject, _ what: String, scope: ReferenceScope) -> Matcher? {
+        guard Self.comparisons.contains(entry.key) else {
+            reader.error(entry.keyNode, "\(what).\(subject.name): '\(entry.key)' is not a comparison (\(Self.comparisons.joined(separator: ", ")))")
+            return nil
+        }
+        if entry.key == "not" { return matcher(entry.value, subject: subject, what, scope: scope).map(Matcher.not) }
+        if case .sequence(let items) = entry.value, ["contains", "lacks"].contains(entry.key) {
+            // A list means all of them: `lacks: [token, "id_token token"]`.
+            let words = items.compactMap { reader.string($0, "\(what).\(subject.name).\(entry.key)") }
+            guard words.count == items.count, !words.isEmpty else { return nil }
+            return .allOf(words.map { entry.key == "contains" ? .contains($0) : .lacks($0) })
+        }
+        guard let text = reader.string(entry.value, "\(what).\(subject.name).\(entry.key)"),
+              literal(text, entry.value, "\(what).\(subject.name)", scope: scope) else { return nil }
+        switch entry.key {
+        case "contains": return .contains(text)
+        case "lacks": return .lacks(text)
+        case "within": return .within(text)
+        case "at_most": return .atMost(text)
+        case "at_least": return .atLeast(text)
+        default: return .differsFrom(text)
+        }
+    }
+
+    /// Checks the templates a literal may hold; false when it has problems (reported).
+    private func literal(_ text: String, _ node: Node, _ what: String, scope: ReferenceScope) -> Bool {
+        guard text.contains("{{") else { return true }
+        return template(node, what, scope: scope) != nil && !reader.hasErrors(at: reader.location(of: node))
+    }
+
     /// An action of the given kind, to look up which subjects it produces.
     private static func sampleAction(_ keyword: String) -> Action {
         let placeholder = Template(pieces: [], location: SourceLocation(file: "", line: 0, column: 0))
         switch keyword {
         case "authorize": return .authorize(AuthorizeParameters(client: .public))
-        case "token", "refresh", "client_credentials": return .clientCredentials(.init(client: .service, scope: nil))
+        case "token", "refresh", "client_credentials", "password_grant": return .clientCredentials(.init(client: .service, scope: nil))
+        case "verify_id_token": return .verifyIDToken(.init(client: .public, idToken: placeholder, nonce: nil))
+        case "discover": return .discover
         default: return .http(RawHTTPParameters(method: "GET", url: placeholder, headers: [], body: nil, permitsPlaintext: false))
         }
     }
@@ -395,6 +468,7 @@ private struct ReferenceScope {
 
     static let clientFields = ["client_id", "redirect_uri", "scope"]
     static let targetFields = ["issuer", "name", "unallowed_scope"]
+    static let policyFields = ["max_access_token_lifetime", "require_iss_parameter"]
 
     func problem(with reference: Template.Reference) -> String? {
         let path = reference.path
@@ -412,9 +486,14 @@ private struct ReferenceScope {
         case "target":
             return path.count >= 2 && Self.targetFields.contains(path[1]) ? nil
                 : "'{{\(reference)}}' must be target.(\(Self.targetFields.joined(separator: "|")))"
+        case "policy":
+            return path.count == 2 && Self.policyFields.contains(path[1]) ? nil
+                : "'{{\(reference)}}' must be policy.(\(Self.policyFields.joined(separator: "|")))"
+        case "metadata":
+            return path.count >= 2 ? nil : "'{{\(reference)}}' must name a metadata field: metadata.token_endpoint"
         default:
             if names.contains(path[0]) || steps[path[0]] != nil { return nil }
-            return "'{{\(reference)}}': '\(path[0])' is not a let name or an earlier step (nor clients, variant, endpoints, target)"
+            return "'{{\(reference)}}': '\(path[0])' is not a let name or an earlier step (nor clients, variant, endpoints, target, policy, metadata)"
         }
     }
 }

@@ -85,9 +85,11 @@ private struct TargetParse {
             target.resourceURL = resource["url"].flatMap { url($0, "resource.url", allowInsecure: allowInsecure) }
         }
         if let node = map["policy"], let policy = reader.mapping(node, "policy") {
-            policy.check(reader, "policy", allowed: ["max_access_token_lifetime"])
+            policy.check(reader, "policy", allowed: ["max_access_token_lifetime", "require_iss_parameter", "opt_in"])
             target.policy.maxAccessTokenLifetime = policy["max_access_token_lifetime"]
                 .flatMap { reader.int($0, "policy.max_access_token_lifetime") }
+            target.policy.requireIssParameter = policy["require_iss_parameter"].flatMap { reader.bool($0, "policy.require_iss_parameter") } ?? false
+            target.policy.optIn = Set(policy["opt_in"].flatMap { reader.strings($0, "policy.opt_in") } ?? [])
         }
         target.unallowedScope = map["unallowed_scope"].flatMap { plain($0, "unallowed_scope") }
         if let node = map["max_concurrency"], let limit = reader.int(node, "max_concurrency") {

@@ -18,6 +18,10 @@ final class YAMLReader {
 
     var hasErrors: Bool { collected.contains { $0.severity == .error } }
 
+    func hasErrors(at location: SourceLocation) -> Bool {
+        collected.contains { $0.severity == .error && $0.location == location }
+    }
+
     /// Parses the text; syntax errors and duplicate keys become diagnostics.
     func compose(_ text: String) -> Node? {
         do {

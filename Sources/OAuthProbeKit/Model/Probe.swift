@@ -45,11 +45,16 @@ public struct Probe: Sendable {
     public var bindings: [(name: String, value: Template)]
     public var variants: [Variant]
     public var steps: [Step]
+    /// Set for probes that do something a production owner must agree to (such as sending a
+    /// real secret in a URL, where servers log it): they run only on targets whose
+    /// `policy.opt_in` lists this name.
+    public var optIn: String?
     public var location: SourceLocation
 
     public init(id: String, title: String, practice: String, refs: [String], severity: Severity,
                 roles: [ClientRole], endpoints: [EndpointKind], bindings: [(name: String, value: Template)] = [],
-                variants: [Variant] = [], steps: [Step], location: SourceLocation) {
+                variants: [Variant] = [], steps: [Step], optIn: String? = nil, location: SourceLocation) {
+        self.optIn = optIn
         self.id = id
         self.title = title
         self.practice = practice

@@ -3,8 +3,10 @@
 public struct Step: Sendable {
     public var name: String
     public var action: Action
-    /// All must hold for the step to run; otherwise it is passed over.
+    /// All must hold for the step to run; otherwise it is passed over, or with
+    /// `otherwise: skip` the whole probe is not applicable to this target.
     public var when: [Expectation]
+    public var skipProbeUnlessWhen: Bool = false
     public var require: [Expectation]
     public var expect: [Expectation]
     public var location: SourceLocation
@@ -33,6 +35,10 @@ public enum Action: Sendable {
     /// Call the target's protected resource with an access token.
     case resource(ResourceParameters)
     case http(RawHTTPParameters)
+    /// Resource owner password credentials (RFC 6749 §4.3), to see that the grant is refused.
+    case passwordGrant(PasswordGrantParameters)
+    /// Checks an ID token (OIDC Core §3.1.3.7): signature by the JWKS, iss, aud, exp, nonce.
+    case verifyIDToken(VerifyIDTokenParameters)
 
     public var keyword: String {
         switch self {
@@ -44,6 +50,8 @@ public enum Action: Sendable {
         case .revoke: "revoke"
         case .resource: "resource"
         case .http: "http"
+        case .passwordGrant: "password_grant"
+        case .verifyIDToken: "verify_id_token"
         }
     }
 
@@ -51,6 +59,8 @@ public enum Action: Sendable {
     public var role: ClientRole? {
         switch self {
         case .discover, .resource, .http: nil
+        case .passwordGrant(let p): p.client
+        case .verifyIDToken(let p): p.client
         case .authorize(let p): p.client
         case .token(let p): p.client
         case .refresh(let p): p.client
@@ -69,6 +79,8 @@ public enum PKCEMode: String, Sendable, CaseIterable {
 
 public struct AuthorizeParameters: Sendable {
     public var client: ClientRole
+    /// Sent instead of the role's client_id (an unknown client).
+    public var clientID: Template?
     public var redirectURI: Template?
     public var responseType: Template?
     public var scope: Template?
@@ -76,9 +88,10 @@ public struct AuthorizeParameters: Sendable {
     /// Extra query parameters, sent after the standard ones.
     public var extra: [(name: String, value: Template)]
 
-    public init(client: ClientRole, redirectURI: Template? = nil, responseType: Template? = nil,
+    public init(client: ClientRole, clientID: Template? = nil, redirectURI: Template? = nil, responseType: Template? = nil,
                 scope: Template? = nil, pkce: PKCEMode = .s256, extra: [(name: String, value: Template)] = []) {
         self.client = client
+        self.clientID = clientID
         self.redirectURI = redirectURI
         self.responseType = responseType
         self.scope = scope
@@ -94,8 +107,22 @@ public enum Override: Sendable {
     case omit
 }
 
+/// How a back-channel request authenticates the client, when a probe wants it otherwise than
+/// the target file registers it.
+public enum ClientAuthentication: String, Sendable, CaseIterable {
+    /// As the target file says (the default).
+    case registered
+    /// client_id only, no secret.
+    case none
+    /// The registered method with a secret that is not the client's.
+    case wrongSecret = "wrong_secret"
+    /// client_id and client_secret in the URL query: the real secret, so probes doing this are opt-in.
+    case query
+}
+
 public struct TokenParameters: Sendable {
     public var client: ClientRole
+    public var clientAuth: ClientAuthentication = .registered
     /// The authorize step whose code, redirect_uri and code_verifier are used by default.
     public var from: String?
     public var code: Override
@@ -114,17 +141,20 @@ public struct TokenParameters: Sendable {
 
 public struct RefreshParameters: Sendable {
     public var client: ClientRole
+    public var clientAuth: ClientAuthentication = .registered
     public var refreshToken: Template
     public var scope: Template?
 }
 
 public struct ClientCredentialsParameters: Sendable {
     public var client: ClientRole
+    public var clientAuth: ClientAuthentication = .registered
     public var scope: Template?
 }
 
 public struct RevokeParameters: Sendable {
     public var client: ClientRole
+    public var clientAuth: ClientAuthentication = .registered
     public var token: Template
     public var tokenTypeHint: Template?
 }
@@ -143,4 +173,54 @@ public struct RawHTTPParameters: Sendable {
     public var body: Template?
     /// Send it even over http:// (only ever with invalid credentials).
     public var permitsPlaintext: Bool
+    /// No answer at all (nothing listening, TLS refused) is an outcome to judge, not an error.
+    public var noAnswerAllowed: Bool = false
+}
+
+public struct PasswordGrantParameters: Sendable {
+    public var client: ClientRole
+    public var scope: Template?
+}
+
+public struct VerifyIDTokenParameters: Sendable {
+    /// The audience the token must name.
+    public var client: ClientRole
+    public var idToken: Template
+    /// The nonce sent at authorize.
+    public var nonce: Template?
+}
+
+extension Action {
+    /// Every template the action fills, so a plan can see what a probe refers to.
+    public var templates: [Template] {
+        func overridden(_ override: Override) -> [Template] {
+            if case .value(let template) = override { [template] } else { [] }
+        }
+        switch self {
+        case .discover: return []
+        case .authorize(let p):
+            return [p.clientID, p.redirectURI, p.responseType, p.scope].compactMap { $0 } + p.extra.map(\.value)
+        case .token(let p): return overridden(p.code) + overridden(p.redirectURI) + overridden(p.codeVerifier)
+        case .refresh(let p): return [p.refreshToken] + [p.scope].compactMap { $0 }
+        case .clientCredentials(let p): return [p.scope].compactMap { $0 }
+        case .passwordGrant(let p): return [p.scope].compactMap { $0 }
+        case .revoke(let p): return [p.token] + [p.tokenTypeHint].compactMap { $0 }
+        case .resource(let p): return [p.token]
+        case .http(let p): return [p.url] + p.headers.map(\.value) + [p.body].compactMap { $0 }
+        case .verifyIDToken(let p): return [p.idToken] + [p.nonce].compactMap { $0 }
+        }
+    }
+}
+
+extension Probe {
+    /// Every `{{ }}` reference in the probe: bindings, variants, actions and expectation values.
+    public var references: [Template.Reference] {
+        var templates = bindings.map(\.value) + variants.flatMap(\.values.values) + steps.flatMap(\.action.templates)
+        let literals = steps.flatMap { ($0.when + $0.require + $0.expect).flatMap(\.matcher.literals) }
+        templates += literals.compactMap { literal in
+            let loose = SourceLocation(file: "", line: 0, column: 0)
+            return try? TemplateParser.parse(literal, at: loose).get()
+        }
+        return templates.flatMap(\.references)
+    }
 }

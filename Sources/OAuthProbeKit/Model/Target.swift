@@ -98,8 +98,24 @@ public struct LoginSettings: Sendable {
 
 public struct Policy: Sendable, Hashable {
     public var maxAccessTokenLifetime: Int?
+    /// The organisation demands `iss` in authorization responses (RFC 9207) even where metadata
+    /// does not advertise it.
+    public var requireIssParameter: Bool
+    /// Opt-in probes this target may run (see `Probe.optIn`).
+    public var optIn: Set<String>
 
-    public init(maxAccessTokenLifetime: Int? = nil) { self.maxAccessTokenLifetime = maxAccessTokenLifetime }
+    public init(maxAccessTokenLifetime: Int? = nil, requireIssParameter: Bool = false, optIn: Set<String> = []) {
+        self.maxAccessTokenLifetime = maxAccessTokenLifetime
+        self.requireIssParameter = requireIssParameter
+        self.optIn = optIn
+    }
+
+    /// Policy values as templates see them (`{{policy.max_access_token_lifetime}}`).
+    public var values: [String: String] {
+        var values = ["require_iss_parameter": String(requireIssParameter)]
+        if let maxAccessTokenLifetime { values["max_access_token_lifetime"] = String(maxAccessTokenLifetime) }
+        return values
+    }
 }
 
 /// One environment under test, as its target file describes it.

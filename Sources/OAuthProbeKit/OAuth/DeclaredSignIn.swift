@@ -54,7 +54,7 @@ struct DeclaredSignIn {
                 guard let value = values[reference.path.joined(separator: ".")] else {
                     throw ProbeError("{{\(reference)}} has no value (\(template.location))")
                 }
-                return reference.filters.reduce(value) { TemplateContext.apply($1, to: $0) }
+                return try reference.filters.reduce(value) { try TemplateContext.apply($1, to: $0) }
             }
         }.joined()
     }

@@ -30,8 +30,23 @@ public enum Planner {
         if !roles.isEmpty { missing.append("client role\(roles.count > 1 ? "s" : "") \(roles.map(\.rawValue).joined(separator: ", "))") }
         if probe.needsUser && target.user == nil { missing.append("user to sign in") }
         if probe.endpoints.contains(.resource) && target.resourceURL == nil { missing.append("resource.url") }
-        return missing.isEmpty ? nil : "the target has no \(missing.joined(separator: " and "))"
+        // Optional values of the target file that the probe's templates need.
+        let paths = Set(probe.references.map { $0.path.prefix(2).joined(separator: ".") })
+        if paths.contains("target.unallowed_scope") && target.unallowedScope == nil { missing.append("unallowed_scope") }
+        for path in paths.sorted() where path.hasPrefix("policy.") && target.policy.values[String(path.dropFirst(7))] == nil {
+            missing.append(path)
+        }
+        if !missing.isEmpty { return "the target has no \(missing.joined(separator: " and "))" }
+        if let optIn = probe.optIn, !target.policy.optIn.contains(optIn) {
+            return "opt-in probe: add '\(optIn)' to the target's policy.opt_in to run it (it \(Self.optInReasons[optIn] ?? "needs the owner's consent"))"
+        }
+        return nil
     }
+
+    /// What each opt-in does that a production owner must agree to.
+    static let optInReasons = [
+        "secret_in_query": "sends a confidential client's real secret in a URL query, where servers and proxies log it",
+    ]
 
     static func glob(_ pattern: String, matches text: String) -> Bool {
         fnmatch(pattern, text, 0) == 0

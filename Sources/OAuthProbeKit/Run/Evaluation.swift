@@ -1,15 +1,20 @@
+import Foundation
+
 /// Judges expectations against outcomes. Each check looks at what the server did (a token in
-/// the response, the browser's destination), never at its wording.
+/// the response, the browser's destination, the headers it sent), never at its wording.
 enum Evaluation {
     /// Nil when the expectation holds; otherwise what was seen instead.
-    static func mismatch(_ expectation: Expectation, in outcome: StepOutcome, issuer: String) -> String? {
-        holds(expectation.matcher, expectation.subject, outcome, issuer: issuer)
-            ? nil : actual(expectation.subject, outcome)
+    static func mismatch(_ expectation: Expectation, in outcome: StepOutcome, target: Target) -> String? {
+        holds(expectation.matcher, expectation.subject, outcome, target: target)
+            ? nil : actual(expectation.subject, outcome, target: target)
     }
 
-    private static func holds(_ matcher: Matcher, _ subject: Subject, _ outcome: StepOutcome, issuer: String) -> Bool {
-        if case .oneOf(let matchers) = matcher {
-            return matchers.contains { holds($0, subject, outcome, issuer: issuer) }
+    private static func holds(_ matcher: Matcher, _ subject: Subject, _ outcome: StepOutcome, target: Target) -> Bool {
+        switch matcher {
+        case .oneOf(let matchers): return matchers.contains { holds($0, subject, outcome, target: target) }
+        case .allOf(let matchers): return matchers.allSatisfy { holds($0, subject, outcome, target: target) }
+        case .not(let inner): return !holds(inner, subject, outcome, target: target)
+        default: break
         }
         switch subject {
         case .status:
@@ -29,34 +34,71 @@ enum Evaluation {
             case .present: return outcome.redirect != nil
             default: return false
             }
+        case .endpointURLs:
+            return insecureEndpoints(outcome, target: target).isEmpty
         case .header(let name):
-            return compare(matcher, outcome.header(name))
+            return compare(matcher, outcome.header(name), words: outcome.header(name).map(words))
         case .field("state") where matcher == .equals("echoed"):
             return outcome.sentState != nil && outcome.fields["state"] == outcome.sentState
         case .field("iss") where matcher == .equals("issuer"):
-            return outcome.fields["iss"] == issuer
+            return outcome.fields["iss"] == target.issuer
         case .field(let name):
-            return compare(matcher, outcome.fields[name])
+            let items = outcome.json?[name]?.arrayOfStrings ?? outcome.fields[name].map(words)
+            return compare(matcher, outcome.fields[name], words: items)
         }
     }
 
-    private static func compare(_ matcher: Matcher, _ value: String?) -> Bool {
+    /// `words`: the value as a set, for `contains`, `lacks` and `within` (array items, or the
+    /// words of a scope or header value).
+    private static func compare(_ matcher: Matcher, _ value: String?, words: [String]?) -> Bool {
+        let folded = Set((words ?? []).map { $0.lowercased() })
         switch matcher {
-        case .present: value.map { !$0.isEmpty } ?? false
-        case .absent: value.map(\.isEmpty) ?? true
-        case .equals(let expected): value == expected
-        case .statusClass, .oneOf: false
+        case .present: return value.map { !$0.isEmpty } ?? false
+        case .absent: return value.map(\.isEmpty) ?? true
+        case .equals(let expected): return value == expected
+        case .contains(let word): return folded.contains(word.lowercased())
+        case .lacks(let word): return !folded.contains(word.lowercased())
+        case .within(let allowed): return folded.isSubset(of: Set(Self.words(allowed).map { $0.lowercased() }))
+        case .atMost(let limit): return number(value).map { $0 <= (Double(limit) ?? -.infinity) } ?? false
+        case .atLeast(let limit): return number(value).map { $0 >= (Double(limit) ?? .infinity) } ?? false
+        case .differsFrom(let other): return value != other
+        case .jwt: return value.flatMap(CompactJWT.init) != nil
+        case .statusClass, .oneOf, .allOf, .not: return false
         }
+    }
+
+    private static func number(_ value: String?) -> Double? { value.flatMap { Double($0) } }
+
+    static func words(_ text: String) -> [String] {
+        text.split { $0 == " " || $0 == "," || $0 == "\t" }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Metadata endpoints that are not https. Plain http on a loopback host is exempt only when
+    /// the target allows insecure http (a local development server).
+    static func insecureEndpoints(_ outcome: StepOutcome, target: Target) -> [String] {
+        guard case .object(let document)? = outcome.json else { return [] }
+        var urls = document.filter { $0.key.hasSuffix("_endpoint") || $0.key == "jwks_uri" }.compactMap { $0.value.stringValue }
+        if case .object(let aliases)? = document["mtls_endpoint_aliases"] { urls += aliases.values.compactMap(\.stringValue) }
+        return urls.filter { url in
+            guard let parts = URLParts(url) else { return true }
+            switch parts.scheme.lowercased() {
+            case "https": return false
+            case "http": return !(parts.isLoopback && target.allowInsecureHTTP)
+            default: return true
+            }
+        }.sorted()
     }
 
     /// The observed value of a subject, in words.
-    static func actual(_ subject: Subject, _ outcome: StepOutcome) -> String {
+    static func actual(_ subject: Subject, _ outcome: StepOutcome, target: Target) -> String {
         switch subject {
         case .status: outcome.status.map { "status \($0)" } ?? "no response"
         case .tokens: outcome.tokensIssued ? "tokens issued" : "no tokens"
         case .redirect:
             outcome.redirect.map { outcome.redirectedOutsideRegistered ? "the browser was sent to \($0)" : "the browser was sent to the registered URI: \($0)" }
                 ?? "the browser stayed on the identity server"
+        case .endpointURLs:
+            "endpoints not over https: \(insecureEndpoints(outcome, target: target).joined(separator: ", "))"
         case .header(let name): outcome.header(name).map { "\(name): \($0)" } ?? "no \(name) header"
         case .field(let name): outcome.fields[name].map { "\(name) = \($0)" } ?? "no \(name)"
         }

@@ -37,7 +37,10 @@ struct ProbeExecution {
                 context.bindings[binding.name] = try context.render(binding.value)
             }
             for step in item.probe.steps {
-                if let unmet = step.when.first(where: { !condition($0, holdsIn: context) }) {
+                if let unmet = try step.when.first(where: { !(try condition($0, holdsIn: context)) }) {
+                    if step.skipProbeUnlessWhen {
+                        return (.skip, "not applicable: \(unmet) does not hold\(context.outcomes[unmet.step ?? ""].map { " (\($0.summary))" } ?? "")")
+                    }
                     notes.append("step '\(step.name)' not needed: \(unmet) does not hold")
                     continue
                 }
@@ -46,11 +49,11 @@ struct ProbeExecution {
                 if let failure = outcome.serverFailure {
                     return (.error, "step '\(step.name)': \(failure), so its answer is no verdict (\(outcome.summary))")
                 }
-                let unmet = step.require.compactMap { e in Evaluation.mismatch(e, in: outcome, issuer: target.issuer).map { (e, $0) } }
+                let unmet = try mismatches(step.require, outcome, context)
                 if !unmet.isEmpty {
                     return (.error, "precondition not met at step '\(step.name)': " + describe(unmet, outcome))
                 }
-                let failed = step.expect.compactMap { e in Evaluation.mismatch(e, in: outcome, issuer: target.issuer).map { (e, $0) } }
+                let failed = try mismatches(step.expect, outcome, context)
                 if !failed.isEmpty {
                     return (.fail, "step '\(step.name)': " + describe(failed, outcome))
                 }
@@ -64,15 +67,25 @@ struct ProbeExecution {
         return (.pass, notes.joined(separator: "; "))
     }
 
+    /// The expectations that do not hold, with what was seen instead. Templates in their
+    /// literals (`{{policy.max_access_token_lifetime}}`) are filled first.
+    private func mismatches(_ expectations: [Expectation], _ outcome: StepOutcome, _ context: TemplateContext) throws -> [(Expectation, String)] {
+        try expectations.compactMap { expectation in
+            var filled = expectation
+            filled.matcher = try expectation.matcher.mapLiterals { try context.render(text: $0, at: expectation.location) }
+            return Evaluation.mismatch(filled, in: outcome, target: target).map { (filled, $0) }
+        }
+    }
+
     /// `expected code: absent, got code = …`, then what the step saw unless that was already said.
     private func describe(_ mismatches: [(Expectation, String)], _ outcome: StepOutcome) -> String {
         let text = mismatches.map { "expected \($0.0), got \($0.1)" }.joined(separator: "; ")
         return text.contains(outcome.summary) ? text : "\(text) (\(outcome.summary))"
     }
 
-    private func condition(_ expectation: Expectation, holdsIn context: TemplateContext) -> Bool {
+    private func condition(_ expectation: Expectation, holdsIn context: TemplateContext) throws -> Bool {
         guard let name = expectation.step, let outcome = context.outcomes[name] else { return false }
-        return Evaluation.mismatch(expectation, in: outcome, issuer: target.issuer) == nil
+        return try mismatches([expectation], outcome, context).isEmpty
     }
 
     // MARK: Actions
@@ -89,10 +102,26 @@ struct ProbeExecution {
         func send(_ request: HTTPRequest, as actor: Actor) async throws -> StepOutcome {
             Self.outcome(of: try await session.send(request, as: actor, step: step.name))
         }
+        /// A grant at the token endpoint; an issued token without `scope` was granted the scope
+        /// asked for (RFC 6749 §5.1).
+        func grant(_ form: [(String, String)], role: ClientRole, authentication: ClientAuthentication, requestedScope: String?) async throws -> StepOutcome {
+            let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(role), authentication: authentication)
+            var outcome = try await send(request, as: .client(role))
+            if outcome.tokensIssued, outcome.fields["scope"] == nil, let requestedScope {
+                outcome.fields["scope"] = requestedScope
+                outcome.summary += " (no scope: granted as requested)"
+            }
+            return outcome
+        }
+
         switch step.action {
         case .discover:
             let url = endpoints.metadata?.url ?? Metadata.candidateURLs(issuer: target.issuer)[0]
-            return try await send(HTTPRequest(method: "GET", url: url, headers: [HTTPHeader(name: "Accept", value: "application/json")]), as: .caller)
+            var outcome = try await send(HTTPRequest(method: "GET", url: url, headers: [HTTPHeader(name: "Accept", value: "application/json")]), as: .caller)
+            // RFC 9207: iss is owed when the server says it sends it, or the organisation demands it.
+            let advertised = outcome.json?["authorization_response_iss_parameter_supported"] == .bool(true)
+            outcome.fields["iss_parameter_required"] = String(advertised || target.policy.requireIssParameter)
+            return outcome
 
         case .authorize(let parameters):
             return try await authorize(parameters, client: try client(parameters.client), endpoint: try endpoint(.authorization),
@@ -116,25 +145,33 @@ struct ProbeExecution {
             if let code = try value(parameters.code, "code") { form.append(("code", code)) }
             if let redirectURI = try value(parameters.redirectURI, "redirect_uri") { form.append(("redirect_uri", redirectURI)) }
             if let verifier = try value(parameters.codeVerifier, "code_verifier") { form.append(("code_verifier", verifier)) }
-            let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(parameters.client))
-            return try await send(request, as: .client(parameters.client))
+            return try await grant(form, role: parameters.client, authentication: parameters.clientAuth,
+                                   requestedScope: source?.fields["requested_scope"])
 
         case .refresh(let parameters):
             var form = [("grant_type", "refresh_token"), ("refresh_token", try context.render(parameters.refreshToken))]
-            if let scope = try parameters.scope.map(context.render) { form.append(("scope", scope)) }
-            let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(parameters.client))
-            return try await send(request, as: .client(parameters.client))
+            let scope = try parameters.scope.map(context.render)
+            if let scope { form.append(("scope", scope)) }
+            return try await grant(form, role: parameters.client, authentication: parameters.clientAuth, requestedScope: scope)
 
         case .clientCredentials(let parameters):
             var form = [("grant_type", "client_credentials")]
-            if let scope = try parameters.scope.map(context.render) ?? client(parameters.client).scope { form.append(("scope", scope)) }
-            let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(parameters.client))
-            return try await send(request, as: .client(parameters.client))
+            let scope = try parameters.scope.map(context.render) ?? client(parameters.client).scope
+            if let scope { form.append(("scope", scope)) }
+            return try await grant(form, role: parameters.client, authentication: parameters.clientAuth, requestedScope: scope)
+
+        case .passwordGrant(let parameters):
+            guard let user = target.user else { throw ProbeError("the target has no user") }
+            var form = [("grant_type", "password"), ("username", user.username), ("password", user.password.value)]
+            let scope = try parameters.scope.map(context.render) ?? client(parameters.client).scope
+            if let scope { form.append(("scope", scope)) }
+            return try await grant(form, role: parameters.client, authentication: .registered, requestedScope: scope)
 
         case .revoke(let parameters):
             var form = [("token", try context.render(parameters.token))]
             if let hint = try parameters.tokenTypeHint.map(context.render) { form.append(("token_type_hint", hint)) }
-            let request = ClientRequests.post(to: try endpoint(.revocation), parameters: form, as: try client(parameters.client))
+            let request = ClientRequests.post(to: try endpoint(.revocation), parameters: form, as: try client(parameters.client),
+                                              authentication: parameters.clientAuth)
             return try await send(request, as: .client(parameters.client))
 
         case .resource(let parameters):
@@ -153,7 +190,22 @@ struct ProbeExecution {
             var request = HTTPRequest(method: parameters.method, url: try context.render(parameters.url), headers: headers,
                                       body: try parameters.body.map { Data(try context.render($0).utf8) })
             request.permitsPlaintext = parameters.permitsPlaintext
-            return try await send(request, as: .caller)
+            do {
+                return try await send(request, as: .caller)
+            } catch let error as ProbeError where parameters.noAnswerAllowed {
+                return StepOutcome(fields: ["answer": "no answer"], summary: "no answer: \(error.message)")
+            }
+
+        case .verifyIDToken(let parameters):
+            let token = try context.render(parameters.idToken)
+            let jwks = try await session.send(HTTPRequest(method: "GET", url: try endpoint(.jwks), headers: [HTTPHeader(name: "Accept", value: "application/json")]),
+                                              as: .caller, step: step.name)
+            guard jwks.status == 200 else { throw ProbeError("the JWKS answered \(jwks.status)") }
+            let check = IDTokenCheck(issuer: target.issuer, clientID: try client(parameters.client).clientID,
+                                     nonce: try parameters.nonce.map(context.render))
+            let fields = await check.check(token, jwks: jwks.body)
+            let summary = fields.keys.sorted().map { "\($0) \(fields[$0]!)" }.joined(separator: ", ")
+            return StepOutcome(status: jwks.status, fields: fields, summary: "the ID token: \(summary)")
         }
     }
 
@@ -162,16 +214,19 @@ struct ProbeExecution {
         guard let redirectURI = try parameters.redirectURI.map(context.render) ?? client.redirectURI else {
             throw ProbeError("the \(parameters.client.rawValue) client has no redirect_uri")
         }
+        let clientID = try parameters.clientID.map(context.render) ?? client.clientID
         let responseType = try parameters.responseType.map(context.render) ?? "code"
         let scope = try parameters.scope.map(context.render) ?? client.scope
         let state = Base64URL.randomToken()
         let pkce = PKCE(method: parameters.pkce)
-        var query = [("response_type", responseType), ("client_id", client.clientID), ("redirect_uri", redirectURI)]
+        var query = [("response_type", responseType), ("client_id", clientID), ("redirect_uri", redirectURI)]
         if let scope { query.append(("scope", scope)) }
         query.append(("state", state))
         // OpenID Connect requires a nonce with id tokens from the front channel (Core §3.2.2.1).
+        var nonce: String?
         if (scope ?? "").split(separator: " ").contains("openid") || responseType.contains("id_token") {
-            query.append(("nonce", Base64URL.randomToken()))
+            nonce = Base64URL.randomToken()
+            query.append(("nonce", nonce!))
         }
         if let challenge = pkce.challenge {
             query += [("code_challenge", challenge), ("code_challenge_method", pkce.method.rawValue)]
@@ -183,7 +238,7 @@ struct ProbeExecution {
         let login = target.login
         if login.strategy != .form {
             let declared = DeclaredSignIn(login: login, user: target.user, issuer: target.issuer)
-            let values = declared.values(clientID: client.clientID, scope: scope, redirectURI: redirectURI)
+            let values = declared.values(clientID: clientID, scope: scope, redirectURI: redirectURI)
             if session.beginBrowserSession() {
                 if let cookie = login.cookie {
                     try session.addBrowserCookie(name: cookie.name, value: cookie.value.value,
@@ -212,8 +267,10 @@ struct ProbeExecution {
             outcome.status = status
             outcome.summary = "the server answered \(status)\(title.map { " (\"\($0)\")" } ?? "") and sent the browser nowhere"
         }
-        // What the token step sends back, taken from what this step sent.
+        // What later steps reuse, taken from what this step sent.
         outcome.fields["redirect_uri"] = redirectURI
+        if let scope { outcome.fields["requested_scope"] = scope }
+        if let nonce { outcome.fields["nonce"] = nonce }
         if pkce.challenge != nil { outcome.fields["code_verifier"] = pkce.verifier }
         return outcome
     }
@@ -222,9 +279,12 @@ struct ProbeExecution {
     /// present but never shows a token's value.
     static func outcome(of response: HTTPResponse) -> StepOutcome {
         var outcome = StepOutcome(status: response.status, headers: response.headers, summary: "")
-        if case .object(let object)? = JSONValue.parse(response.body) {
+        outcome.json = JSONValue.parse(response.body)
+        if case .object(let object)? = outcome.json {
             for (key, value) in object { outcome.fields[key] = value.text }
         }
+        // Status and error together: what a probe compares when two answers must differ.
+        outcome.fields["answer"] = "\(response.status) \(outcome.fields["error"] ?? "-")"
         let tokens = ["access_token", "refresh_token", "id_token"].filter { outcome.fields[$0] != nil }
         var summary = "the server answered \(response.status)"
         if !tokens.isEmpty { summary += " with \(tokens.joined(separator: ", "))" }

@@ -5,6 +5,8 @@ struct StepOutcome: Sendable {
     /// Parameters of the redirect (authorize) or top-level fields of the JSON body, plus what
     /// the step itself sent that later steps reuse (`redirect_uri`, `code_verifier`).
     var fields: [String: String] = [:]
+    /// The response body, when it was JSON.
+    var json: JSONValue?
     /// Authorize only: where the server sent the browser when it left the identity server.
     var redirect: String?
     /// Authorize only: the client's registered redirect URI and the state that was sent.

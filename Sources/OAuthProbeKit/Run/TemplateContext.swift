@@ -17,6 +17,15 @@ struct TemplateContext {
         }.joined()
     }
 
+    /// A literal that may hold `{{ }}` (expectation values), parsed now: the loader checked it.
+    func render(text: String, at location: SourceLocation) throws -> String {
+        guard text.contains("{{") else { return text }
+        switch TemplateParser.parse(text, at: location) {
+        case .success(let template): return try render(template)
+        case .failure(let failure): throw ProbeError("\(location): \(failure.message)")
+        }
+    }
+
     func value(of reference: Template.Reference) throws -> String {
         let path = reference.path
         // The longest prefix that names a value; what follows picks a part of it as a URL.
@@ -29,7 +38,7 @@ struct TemplateContext {
                 }
                 value = part
             }
-            return reference.filters.reduce(value) { Self.apply($1, to: $0) }
+            return try reference.filters.reduce(value) { try Self.apply($1, to: $0) }
         }
         throw ProbeError("{{\(reference)}} has no value on this target\(missingHint(path))")
     }
@@ -54,6 +63,10 @@ struct TemplateContext {
             return try variant?.values[path[1]].map(render)
         case ("endpoints", 2):
             return EndpointKind(rawValue: path[1]).flatMap(endpoints.url)
+        case ("policy", 2):
+            return target.policy.values[path[1]]
+        case ("metadata", 2):
+            return endpoints.metadata?[path[1]]?.text
         case ("target", 2):
             switch path[1] {
             case "issuer": return target.issuer
@@ -90,7 +103,7 @@ struct TemplateContext {
         }
     }
 
-    static func apply(_ filter: String, to value: String) -> String {
+    static func apply(_ filter: String, to value: String) throws -> String {
         switch filter {
         case "upper": return value.uppercased()
         case "lower": return value.lowercased()
@@ -101,6 +114,21 @@ struct TemplateContext {
             // A JSON string literal, quotes included: for request bodies such as `{"password": {{user.password | json}}}`.
             let data = try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes])
             return data.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
+        case "form": return FormEncoding.encode(value)
+        case "base64": return Data(value.utf8).base64EncodedString()
+        case "http_scheme":
+            // The same URL over plain http: for probes that check nothing is served there.
+            guard let url = URLParts(value) else { return value }
+            return "http" + value.dropFirst(url.scheme.count)
+        case "default_port":
+            guard let url = URLParts(value), url.port != nil else { return value }
+            return value.replacingOccurrences(of: "://\(url.authority)", with: "://\((url.userinfo.map { "\($0)@" } ?? ""))\(url.host)")
+        case "tamper":
+            if let jwt = CompactJWT(value) { return jwt.withTamperedSignature }
+            return String(value.dropLast()) + CompactJWT.alterFirstCharacter(of: Substring(value.suffix(1)))
+        case "alg_none":
+            guard let jwt = CompactJWT(value) else { throw ProbeError("alg_none: the value is not a JWT") }
+            return jwt.withAlgorithmNone
         default: return value
         }
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Start both DOT servers in the background (gunicorn), wait for their discovery documents.
-#   hardened:   https://127.0.0.1:8401  (TLS, test CA in state/tls/ca.pem)
-#   permissive: http://127.0.0.1:8402
+# Start the DOT servers in the background (gunicorn), wait for their discovery documents.
+#   hardened:        https://127.0.0.1:8401  (TLS, test CA in state/tls/ca.pem; no plain-http port)
+#   permissive:      http://127.0.0.1:8402   (the careless deployment's old plain-http port, still open)
+#   permissive-tls:  https://127.0.0.1:8403  (the same permissive app and database over TLS, added
+#                    later; its metadata still names the http://127.0.0.1:8402 URLs of the pinned issuer)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,42 +25,44 @@ running() {  # $1 mode: true when the pid file names a live gunicorn of ours
         && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dotserver-$1"
 }
 
-discovery_ok() {  # $1 mode
+discovery_ok() {  # $1 name
     "$PY" - "$1" "$STATE/tls/ca.pem" <<'PYEOF' >/dev/null 2>&1
 import json, ssl, sys, urllib.request
-mode, ca = sys.argv[1], sys.argv[2]
-if mode == "hardened":
-    url, ctx = "https://127.0.0.1:8401/o/.well-known/openid-configuration", ssl.create_default_context(cafile=ca)
-else:
-    url, ctx = "http://127.0.0.1:8402/o/.well-known/openid-configuration", None
+name, ca = sys.argv[1], sys.argv[2]
+tls = ssl.create_default_context(cafile=ca)
+url, ctx, issuer = {
+    "hardened": ("https://127.0.0.1:8401/o/.well-known/openid-configuration", tls, "https://127.0.0.1:8401/o"),
+    "permissive": ("http://127.0.0.1:8402/o/.well-known/openid-configuration", None, "http://127.0.0.1:8402/o"),
+    "permissive-tls": ("https://127.0.0.1:8403/o/.well-known/openid-configuration", tls, "http://127.0.0.1:8402/o"),
+}[name]
 with urllib.request.urlopen(url, timeout=3, context=ctx) as r:
     doc = json.load(r)
-sys.exit(0 if r.status == 200 and doc.get("issuer") == url.rsplit("/.well-known", 1)[0] else 1)
+sys.exit(0 if r.status == 200 and doc.get("issuer") == issuer else 1)
 PYEOF
 }
 
-start_one() {  # $1 mode, $2 port
-    local mode="$1" port="$2"
-    if running "$mode"; then
+start_one() {  # $1 name, $2 mode, $3 port, $4 tls|plain
+    local name="$1" mode="$2" port="$3"
+    if running "$name"; then
         return 0
     fi
-    rm -f "$STATE/run/$mode.pid"
+    rm -f "$STATE/run/$name.pid"
     local tls=()
-    if [[ "$mode" == hardened ]]; then
+    if [[ "$4" == tls ]]; then
         tls=(--certfile "$STATE/tls/server.pem" --keyfile "$STATE/tls/server.key")
     fi
     (cd "$HERE" && OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE=dotserver.settings \
         "$GUNICORN" dotserver.wsgi:application \
-            --name "dotserver-$mode" \
+            --name "dotserver-$name" \
             --bind "127.0.0.1:$port" \
             --workers 2 --threads 2 \
             "${tls[@]}" \
-            --daemon --pid "$STATE/run/$mode.pid" \
-            --access-logfile "$STATE/logs/$mode-access.log" \
-            --error-logfile "$STATE/logs/$mode.log" \
+            --daemon --pid "$STATE/run/$name.pid" \
+            --access-logfile "$STATE/logs/$name-access.log" \
+            --error-logfile "$STATE/logs/$name.log" \
             --capture-output --no-control-socket \
-            --chdir "$HERE") >>"$STATE/logs/$mode.log" 2>&1 \
-        || { tail -n 20 "$STATE/logs/$mode.log" >&2; die "gunicorn for $mode did not start"; }
+            --chdir "$HERE") >>"$STATE/logs/$name.log" 2>&1 \
+        || { tail -n 20 "$STATE/logs/$name.log" >&2; die "gunicorn for $name did not start"; }
 }
 
 wait_ready() {  # $1 mode
@@ -78,7 +82,9 @@ wait_ready() {  # $1 mode
     die "$mode server did not answer its discovery document within 30 s (log: state/logs/$mode.log)"
 }
 
-start_one hardened 8401
-start_one permissive 8402
+start_one hardened hardened 8401 tls
+start_one permissive permissive 8402 plain
+start_one permissive-tls permissive 8403 tls
 wait_ready hardened
 wait_ready permissive
+wait_ready permissive-tls

@@ -26,3 +26,4 @@ stop_one() {  # $1 mode
 
 stop_one hardened
 stop_one permissive
+stop_one permissive-tls

@@ -201,13 +201,15 @@ def clients(mode, secret):
             c["token_endpoint_auth_method"] = methods or basic
         return c
 
-    public_types = ["code"] if strict else ["code", "refresh_token"]
+    # lax: the careless operator ticks every grant type the admin page offers for each app.
+    public_types = ["code"] if strict else ["code", "token", "id_token", "refresh_token"]
+    web_types = ["code", "refresh_token"] if strict else ["code", "token", "id_token", "password", "refresh_token"]
     return [
         client("probe-public", "public", False, public_types,
                ["https://public.client.test/cb"], auth_scope),
         client("probe-public-b", "public_b", False, ["code"],
                ["https://public-b.client.test/cb"], auth_scope),
-        client("probe-web", "confidential", True, ["code", "refresh_token"],
+        client("probe-web", "confidential", True, web_types,
                ["https://web.client.test/cb"], auth_scope, secret("confidential")),
         client("probe-web-b", "confidential_b", True, ["code", "refresh_token"],
                ["https://web-b.client.test/cb"], auth_scope, secret("confidential_b")),
