@@ -50,7 +50,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OAuthProbeKitTests",
-            dependencies: ["OAuthProbeKit"]
+            dependencies: ["OAuthProbeKit", .product(name: "JWTKit", package: "jwt-kit")]
         ),
     ]
 )

@@ -11,7 +11,7 @@ struct PlannerTests {
         let target = Target(name: "only-public", issuer: "https://idp.example.com",
                             clients: [.public: Client(clientID: "spa", secret: nil, redirectURI: "https://spa/cb", scope: nil, authMethod: .none)],
                             user: UserCredentials(username: "u", password: Secret("password", origin: nil)), file: "t.yaml")
-        let plan = Planner.plan(targets: [target], suites: Self.suites, only: ["token-reuse.refresh-cross-client", "pkce.*"])
+        let plan = Planner.plan(targets: [target], suites: Self.suites, only: ["token-reuse.refresh-cross-client", "pkce.required-*"])
         #expect(plan.items.map(\.displayID) == ["pkce.required-public", "token-reuse.refresh-cross-client"])
         #expect(plan.items[0].skipReason == nil)
         #expect(plan.items[1].skipReason == "the target has no client roles confidential, confidential_b")
@@ -26,10 +26,39 @@ struct PlannerTests {
         #expect(plan.items.first?.skipReason == "the target has no user to sign in")
     }
 
+    struct SkipCase: Sendable, CustomTestStringConvertible {
+        var id: String
+        var policy: Policy
+        var unallowedScope: String?
+        var reason: String?
+        var testDescription: String { "\(id) → \(reason ?? "runs")" }
+    }
+
+    static let skipCases = [
+        SkipCase(id: "scope.unallowed-rejected", policy: Policy(), unallowedScope: nil, reason: "the target has no unallowed_scope"),
+        SkipCase(id: "refresh.access-token-lifetime", policy: Policy(), unallowedScope: "write",
+                 reason: "the target has no policy.max_access_token_lifetime"),
+        SkipCase(id: "refresh.access-token-lifetime", policy: Policy(maxAccessTokenLifetime: 600), unallowedScope: "write", reason: nil),
+        SkipCase(id: "client-auth.secret-in-query", policy: Policy(), unallowedScope: "write",
+                 reason: "opt-in probe: add 'secret_in_query' to the target's policy.opt_in to run it (it sends a confidential client's real secret in a URL query, where servers and proxies log it)"),
+        SkipCase(id: "client-auth.secret-in-query", policy: Policy(optIn: ["secret_in_query"]), unallowedScope: "write", reason: nil),
+    ]
+
+    @Test("optional target values a probe refers to, and opt-ins, decide skips before anything is sent", arguments: skipCases)
+    func optionalValues(_ skip: SkipCase) {
+        let client = Client(clientID: "c", secret: Secret("secret-value", origin: nil), redirectURI: "https://c/cb", scope: "read", authMethod: .clientSecretBasic)
+        let target = Target(name: "t", issuer: "https://idp.example.com",
+                            clients: Dictionary(uniqueKeysWithValues: ClientRole.allCases.map { ($0, client) }),
+                            user: UserCredentials(username: "u", password: Secret("password", origin: nil)),
+                            resourceURL: "https://api/me", policy: skip.policy, unallowedScope: skip.unallowedScope, file: "t.yaml")
+        let plan = Planner.plan(targets: [target], suites: Self.suites, only: [skip.id])
+        #expect(plan.items.map(\.skipReason) == [skip.reason])
+    }
+
     @Test("variants expand into one item each")
     func expandsVariants() {
         let target = Target(name: "t", issuer: "https://idp.example.com", file: "t.yaml")
-        let plan = Planner.plan(targets: [target, target], suites: Self.suites, only: ["redirect-uri.*"])
+        let plan = Planner.plan(targets: [target, target], suites: Self.suites, only: ["redirect-uri.unregistered"])
         #expect(plan.items.count == 2 * RedirectVariantTests.expected.count)
         #expect(plan.items.contains { $0.displayID == "redirect-uri.unregistered[userinfo]" })
     }
