@@ -20,8 +20,9 @@ public struct Waiver: Sendable, Hashable {
         self.location = location
     }
 
+    /// An exact name matches too: in a glob, `[host-case]` would be a character class.
     public func matches(_ result: ProbeResult) -> Bool {
-        (Self.glob(probe, result.probeID) || Self.glob(probe, result.displayID))
+        [result.probeID, result.displayID].contains { probe == $0 || Self.glob(probe, $0) }
             && (target.map { Self.glob($0, result.target) } ?? true)
     }
 
