@@ -195,3 +195,19 @@ struct DiffTests {
         #expect(diff.pairs.first { $0.before == "production" }?.metadata.isEmpty == true)
     }
 }
+
+@Suite("HTML report in headless Chromium", .enabled(if: Chromium.available, "chromium is not installed (scripts/install-deps installs it)"))
+struct HTMLInChromiumTests {
+    @Test("the summary, the matrix and every finding are visible; transcripts are folded")
+    func rendered() throws {
+        let text = try Chromium.renderedText(ofHTML: HTMLReport.render(SampleRun.record()))
+        #expect(text.contains("oauthprobe report"))
+        #expect(text.contains("Probe × target") && text.contains("by practice") && text.contains("failures by severity"))
+        #expect(text.contains("pkce.required-public on production"))
+        #expect(text.contains("redirect-uri.unregistered[host-case] on staging"))
+        #expect(text.contains("Expected vs actual") && text.contains("got tokens issued <b>&</b>"))
+        #expect(text.contains("curl -i --path-as-is -u 'web:${env:WEB_SECRET}'"))
+        #expect(text.contains("Transcript (1 exchange, redacted)") && !text.contains("> POST https://idp.example/token"),
+                "the transcript stays folded until opened")
+    }
+}
