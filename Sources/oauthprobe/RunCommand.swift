@@ -21,6 +21,21 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Write a JUnit XML report here.")
     var junit: String?
 
+    @Option(help: "Write the results as versioned JSON here (docs/results-schema.md; what `diff` reads).")
+    var json: String?
+
+    @Option(help: "Write a self-contained HTML report here.")
+    var html: String?
+
+    @Option(help: "Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
+    var markdown: String?
+
+    @Option(help: "Write SARIF 2.1.0 here, for code scanning.")
+    var sarif: String?
+
+    @Option(help: "A baseline file of waivers: accepted failures, each with a reason and an expiry date.")
+    var baseline: String?
+
     @Option(help: "Probes in flight at once.")
     var concurrency: Int = 4
 
@@ -38,8 +53,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let inputs = Inputs.load(targets: targets, suites: suites.isEmpty ? [Inputs.defaultSuitePath()] : suites)
-        report(inputs.diagnostics)
-        if inputs.hasErrors { throw ExitCode(ExitStatus.invalidInput) }
+        let waivers = baseline.map { BaselineLoader().load(file: $0) }
+        report(inputs.diagnostics + (waivers?.diagnostics ?? []))
+        if inputs.hasErrors || waivers.map({ $0.baseline == nil }) == true { throw ExitCode(ExitStatus.invalidInput) }
         let plan = Planner.plan(targets: inputs.targets, suites: inputs.suites, only: only)
         if plan.items.isEmpty {
             FileHandle.standardError.write(Data("no probe matches \(only.joined(separator: ", "))\n".utf8))
@@ -49,15 +65,29 @@ struct RunCommand: AsyncParsableCommand {
             print(PlanDescription.render(plan))
             return
         }
-        let console = ConsoleReport(colour: ConsoleReport.wantsColour())
+        let interactive = ConsoleReport.isInteractive()
+        let console = ConsoleReport(colour: interactive)
         print("oauthprobe: \(plan.items.count) probe variants on \(plan.targets.count) target\(plan.targets.count == 1 ? "" : "s")")
-        let record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout))).run(plan) { result in
-            print(console.progressLine(result))
+        let progress = ConsoleProgress(report: console, total: plan.items.count, live: interactive)
+        var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout))).run(plan) { result in
+            progress.record(result)
         }
-        if let junit {
-            try write(JUnitReport.render(record.results, targets: plan.targets), to: junit)
+        progress.finish()
+        if let baseline = waivers?.baseline {
+            record.results = baseline.apply(to: record.results, today: Baseline.day(of: Date()))
+            for waiver in baseline.unused(by: record.results) {
+                report([Diagnostic(.warning, at: waiver.location, "waiver for '\(waiver.probe)' matched no result")])
+            }
         }
-        print(console.summary(record.results, targets: plan.targets))
+        let outputs: [(String?, () -> Data)] = [
+            (junit, { JUnitReport.render(record.results, targets: plan.targets) }),
+            (json, { JSONReport.render(record) }),
+            (html, { Data(HTMLReport.render(record).utf8) }),
+            (markdown, { Data(MarkdownReport.render(record).utf8) }),
+            (sarif, { SARIFReport.render(record) }),
+        ]
+        for case let (path?, render) in outputs { try write(render(), to: path) }
+        print(console.summary(record.results, targets: plan.targets.map(\.name)))
         throw ExitCode(ExitStatus.of(record.results))
     }
 

@@ -5,10 +5,10 @@ import OAuthProbeKit
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check suite and target files and print every problem as file:line:col."
+        abstract: "Check suite, target and baseline files and print every problem as file:line:col."
     )
 
-    @Argument(help: "Suite files or folders and target files.")
+    @Argument(help: "Suite files or folders, target files and baseline files.")
     var files: [String]
 
     func run() throws {

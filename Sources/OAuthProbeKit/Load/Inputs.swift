@@ -42,7 +42,8 @@ public struct Inputs: Sendable {
         return "Suites"
     }
 
-    /// Checks files of either kind, telling suites (`probes:`) from targets (`issuer:`) by their keys.
+    /// Checks files of any kind, telling suites (`probes:`), targets (`issuer:`) and baselines
+    /// (`waivers:`) apart by their keys.
     public static func validate(files: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         var suiteFiles: [String] = []
@@ -50,6 +51,7 @@ public struct Inputs: Sendable {
             switch kind(of: file) {
             case .suite: suiteFiles.append(file)
             case .target: diagnostics += TargetLoader(environment: environment).load(file: file).diagnostics
+            case .baseline: diagnostics += BaselineLoader().load(file: file).diagnostics
             case .unknown(let reason): diagnostics.append(Diagnostic(.error, at: SourceLocation(file: file, line: 1, column: 1), reason))
             }
         }
@@ -57,7 +59,7 @@ public struct Inputs: Sendable {
         return diagnostics
     }
 
-    enum Kind { case suite, target, unknown(String) }
+    enum Kind { case suite, target, baseline, unknown(String) }
 
     static func kind(of file: String) -> Kind {
         var isDirectory: ObjCBool = false
@@ -71,7 +73,8 @@ public struct Inputs: Sendable {
         let keys = Set(mapping.keys.compactMap(\.string))
         if keys.contains("probes") { return .suite }
         if keys.contains("issuer") || keys.contains("clients") { return .target }
-        return .unknown("neither a suite (no 'probes:') nor a target (no 'issuer:')")
+        if keys.contains("waivers") { return .baseline }
+        return .unknown("neither a suite (no 'probes:'), a target (no 'issuer:') nor a baseline (no 'waivers:')")
     }
 }
 

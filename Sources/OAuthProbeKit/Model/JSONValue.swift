@@ -1,7 +1,7 @@
 import Foundation
 
 /// A parsed JSON value that can cross concurrency domains (metadata documents, token responses).
-public enum JSONValue: Sendable, Hashable, Decodable {
+public enum JSONValue: Sendable, Hashable, Codable {
     case string(String)
     case number(Double)
     case bool(Bool)
@@ -46,5 +46,20 @@ extension JSONValue {
         else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
         else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+}
+
+extension JSONValue {
+    /// Written back as the same JSON it was read from, so the results file keeps the metadata as fetched.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try container.encode(s)
+        case .number(let n): try container.encode(n)
+        case .bool(let b): try container.encode(b)
+        case .array(let items): try container.encode(items)
+        case .object(let object): try container.encode(object)
+        case .null: try container.encodeNil()
+        }
     }
 }

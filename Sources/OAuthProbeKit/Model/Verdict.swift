@@ -25,6 +25,11 @@ public struct RecordedExchange: Sendable, Codable {
     public var milliseconds: Int
     /// What went wrong on the wire, if the exchange has no response.
     public var transportError: String?
+    /// How a client authenticated this request, so a report can rebuild it with placeholders.
+    public var clientAuthentication: ClientAuthentication? = nil
+    /// Fingerprint → where the secret came from (`${env:WEB_SECRET}`), for the target's secrets
+    /// that appear in this exchange: reports show the placeholder where a user would put the value.
+    public var placeholders: [String: String] = [:]
 
     /// The exchange as a short transcript, like a reviewer would paste it.
     public var transcript: String {
@@ -39,6 +44,26 @@ public struct RecordedExchange: Sendable, Codable {
             lines.append("! \(transportError)")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// A client's credentials as sent: the id, the method, and where its secret comes from; never the secret.
+public struct ClientAuthentication: Sendable, Codable, Hashable {
+    public var role: String
+    public var clientID: String
+    /// `client_secret_basic`, `client_secret_post` or `none`.
+    public var method: String
+    /// `${env:WEB_SECRET}` as written in the target file; nil when the secret was written inline.
+    public var secretOrigin: String?
+
+    // "clientId" so JSON's snake_case key is `client_id` both ways (an acronym does not round-trip).
+    enum CodingKeys: String, CodingKey { case role, clientID = "clientId", method, secretOrigin }
+
+    public init(role: String, clientID: String, method: String, secretOrigin: String?) {
+        self.role = role
+        self.clientID = clientID
+        self.method = method
+        self.secretOrigin = secretOrigin
     }
 }
 
@@ -58,6 +83,8 @@ public struct ProbeResult: Sendable {
     public var evidence: [RecordedExchange]
     public var duration: Duration
     public var location: SourceLocation
+    /// Set when a baseline waiver matched this result.
+    public var waiver: WaiverStatus? = nil
 
     /// `redirect-uri.unregistered[path-suffix]`, the name used in every report.
     public var displayID: String { variant.map { "\(probeID)[\($0)]" } ?? probeID }

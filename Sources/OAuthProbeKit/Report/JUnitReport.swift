@@ -68,14 +68,22 @@ public enum JUnitReport {
         // Attribute values are one line: readers show them as the headline.
         let headline = ReportText.xmlSafe(String(result.message.replacingOccurrences(of: "\n", with: " ").prefix(1_000)))
         let body = ReportText.xmlSafe(ReportText.bounded(ReportText.details(of: result), limit: caseTextLimit))
-        switch result.verdict {
-        case .pass:
+        switch (result.verdict, result.waiver?.kind) {
+        case (.pass, .stale?):
+            testcase.addChild(element("system-out", attributes: [], text: ReportText.xmlSafe(result.waiver!.summary)))
+        case (.pass, _):
             break
-        case .fail:
+        case (.fail, .expired?):
+            let note = ReportText.xmlSafe(result.waiver!.summary)
+            testcase.addChild(element("failure", attributes: [("type", result.probeID), ("message", "\(note) — \(headline)")], text: body))
+        case (.fail, _):
             testcase.addChild(element("failure", attributes: [("type", result.probeID), ("message", headline)], text: body))
-        case .error:
+        case (.error, _):
             testcase.addChild(element("error", attributes: [("type", "error"), ("message", headline)], text: body))
-        case .skip:
+        case (.skip, .waived?):
+            // The failure stays readable under the waiver, so a reviewer can judge whether it still applies.
+            testcase.addChild(element("skipped", attributes: [("type", "waived"), ("message", ReportText.xmlSafe(result.waiver!.summary))], text: body))
+        case (.skip, _):
             testcase.addChild(element("skipped", attributes: [("message", headline)], text: nil))
         }
         return testcase

@@ -37,10 +37,34 @@ enum ReportText {
             "",
             result.message,
         ]
+        if let waiver = result.waiver { lines += ["", "Baseline: \(waiver.summary) (\(waiver.source))"] }
+        if let reproduce = reproduction(of: result) { lines += ["", "Reproduce (secrets as placeholders):", reproduce] }
         if !result.evidence.isEmpty {
             lines += ["", "Transcript (secrets shown as ‹sha256:…› fingerprints):"]
             lines += result.evidence.map(\.transcript)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A curl command for the exchange that decided a failure or error: the last one recorded.
+    static func reproduction(of result: ProbeResult) -> String? {
+        guard result.verdict == .fail || result.verdict == .error || result.waiver?.kind == .waived else { return nil }
+        return result.evidence.last.map(CurlCommand.of)
+    }
+
+    /// The verdict as reports name it: a waived failure is `waived`, not a plain skip.
+    static func label(_ result: ProbeResult) -> String {
+        result.waiver?.kind == .waived ? "waived" : result.verdict.rawValue
+    }
+
+    /// The seed headings the results touch, in the seed page's order.
+    static func practices(of results: [ProbeResult]) -> [String] {
+        Set(results.map(\.practice)).sorted { (Practice.order(of: $0), $0) < (Practice.order(of: $1), $1) }
+    }
+
+    /// Probe variant names in first-seen order, for matrices (one row per name, one column per target).
+    static func names(of results: [ProbeResult]) -> [String] {
+        var seen = Set<String>()
+        return results.map(\.displayID).filter { seen.insert($0).inserted }
     }
 }

@@ -54,10 +54,10 @@ final class ProbeSession: @unchecked Sendable {
         do {
             let response = try await agent.send(request)
             learnSecrets(from: response)
-            record(request, response: response, step: step, elapsed: ContinuousClock.now - started)
+            record(request, response: response, step: step, actor: actor, elapsed: ContinuousClock.now - started)
             return response
         } catch {
-            record(request, failure: error.description, step: step, elapsed: ContinuousClock.now - started)
+            record(request, failure: error.description, step: step, actor: actor, elapsed: ContinuousClock.now - started)
             throw ProbeError("\(request.method) \(redactor.redact(request.url)): \(error)")
         }
     }
@@ -92,11 +92,11 @@ final class ProbeSession: @unchecked Sendable {
     /// Evidence keeps the start of a page: enough to see what the server said.
     static let bodyLimit = 2_048
 
-    private func record(_ request: HTTPRequest, response: HTTPResponse? = nil, failure: String? = nil, step: String, elapsed: Duration) {
+    private func record(_ request: HTTPRequest, response: HTTPResponse? = nil, failure: String? = nil, step: String, actor: Actor, elapsed: Duration) {
         let requestBody = request.body.flatMap { String(data: $0, encoding: .utf8) }
         let responseBody = response.flatMap { String(decoding: $0.body.prefix(Self.bodyLimit), as: UTF8.self) }
         let truncated = (response?.body.count ?? 0) > Self.bodyLimit ? " …(\(response!.body.count) bytes)" : ""
-        let exchange = RecordedExchange(
+        var exchange = RecordedExchange(
             step: step,
             method: request.method,
             url: redactor.redact(request.url),
@@ -108,6 +108,23 @@ final class ProbeSession: @unchecked Sendable {
             milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
             transportError: failure
         )
+        annotate(&exchange, actor: actor)
         lock.withLock { exchanges.append(exchange) }
+    }
+
+    /// Notes who authenticated and where the target's secrets shown in the exchange come from, so a
+    /// report can rebuild the request with `${env:NAME}` placeholders instead of values.
+    private func annotate(_ exchange: inout RecordedExchange, actor: Actor) {
+        if case .client(let role) = actor, let client = target.clients[role] {
+            exchange.clientAuthentication = ClientAuthentication(role: role.rawValue, clientID: client.clientID,
+                                                                 method: client.authMethod.rawValue, secretOrigin: client.secret?.origin)
+        }
+        let sent = ([exchange.url, exchange.requestBody ?? ""] + exchange.requestHeaders).joined(separator: "\n")
+        for secret in target.secrets {
+            guard let origin = secret.origin else { continue }
+            for form in [secret.value, FormEncoding.encode(secret.value)] where sent.contains(Fingerprint.of(form)) {
+                exchange.placeholders[Fingerprint.of(form)] = origin
+            }
+        }
     }
 }

@@ -11,11 +11,21 @@ public final class Redactor: @unchecked Sendable {
         secrets.forEach { remember($0.value) }
     }
 
+    #if DEBUG
+    /// Every value any redactor in this process learned, kept in memory only, so the redaction
+    /// test can search every artifact for the exact codes and tokens the run saw. Debug builds only.
+    nonisolated(unsafe) static var witness: Set<String> = []
+    static let witnessLock = NSLock()
+    #endif
+
     /// Values shorter than this are too likely to appear by chance (`1`, `ok`) to be replaced.
     static let minimumLength = 6
 
     public func remember(_ value: String) {
         guard value.count >= Self.minimumLength else { return }
+        #if DEBUG
+        Self.witnessLock.withLock { _ = Self.witness.insert(value) }
+        #endif
         lock.withLock {
             values.insert(value)
             // The same value as it appears in a query string or form body, and inside a JSON string.

@@ -1,0 +1,133 @@
+import Foundation
+
+/// The canonical record of a run (`--json FILE`), versioned so `oauthprobe diff` and other tools
+/// can read it later. The shape is documented in docs/results-schema.md; a change that breaks a
+/// reader raises `schemaVersion`.
+public struct ResultsDocument: Codable, Sendable {
+    public static let currentSchemaVersion = 1
+
+    public struct Tool: Codable, Sendable {
+        public var name: String
+        public var version: String
+    }
+
+    public struct Counts: Codable, Sendable, Equatable {
+        public var pass = 0, fail = 0, error = 0, skip = 0, waived = 0
+    }
+
+    public struct TargetEntry: Codable, Sendable {
+        public var name: String
+        public var issuer: String
+        public var metadataUrl: String?
+        /// The metadata document as fetched: what `diff` compares between environments.
+        public var metadata: JSONValue?
+        public var discoveryFailure: String?
+        public var counts: Counts
+    }
+
+    public struct Location: Codable, Sendable {
+        public var file: String
+        public var line: Int
+        public var column: Int
+    }
+
+    public struct ResultEntry: Codable, Sendable {
+        public var target: String
+        public var suite: String
+        public var id: String
+        public var variant: String?
+        /// `id[variant]`: the name every report uses.
+        public var name: String
+        public var title: String
+        public var practice: String
+        public var refs: [String]
+        public var severity: Severity
+        public var verdict: Verdict
+        public var message: String
+        public var durationSeconds: Double
+        public var location: Location
+        public var waiver: WaiverStatus?
+        /// A curl command for the exchange that decided the verdict, secrets as placeholders.
+        public var reproduce: String?
+        public var evidence: [RecordedExchange]
+    }
+
+    public var schemaVersion: Int
+    public var tool: Tool
+    public var started: Date
+    public var finished: Date
+    public var targets: [TargetEntry]
+    public var results: [ResultEntry]
+}
+
+public enum JSONReport {
+    public static func document(_ record: RunRecord) -> ResultsDocument {
+        ResultsDocument(
+            schemaVersion: ResultsDocument.currentSchemaVersion,
+            tool: .init(name: "oauthprobe", version: OAuthProbeVersion.current),
+            started: record.started, finished: record.finished,
+            targets: record.targets.map { target in
+                .init(name: target.name, issuer: target.issuer, metadataUrl: target.metadataURL, metadata: target.metadata,
+                      discoveryFailure: target.discoveryFailure, counts: counts(record.results.filter { $0.target == target.name }))
+            },
+            results: record.results.map { result in
+                .init(target: result.target, suite: result.suite, id: result.probeID, variant: result.variant, name: result.displayID,
+                      title: result.title, practice: result.practice, refs: result.refs, severity: result.severity,
+                      verdict: result.verdict, message: result.message, durationSeconds: Double(ReportText.seconds(result.duration))!,
+                      location: .init(file: result.location.file, line: result.location.line, column: result.location.column),
+                      waiver: result.waiver, reproduce: result.evidence.last.map(CurlCommand.of), evidence: result.evidence)
+            })
+    }
+
+    public static func render(_ record: RunRecord) -> Data {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Every field is a plain value; encoding cannot fail.
+        return try! encoder.encode(document(record)) + Data("\n".utf8)
+    }
+
+    public struct ReadFailure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads a results file, refusing a schema this version does not know.
+    public static func read(file: String) throws -> ResultsDocument {
+        guard let data = FileManager.default.contents(atPath: file) else { throw ReadFailure(description: "\(file): cannot read the file") }
+        return try read(data, file: file)
+    }
+
+    public static func read(_ data: Data, file: String) throws -> ResultsDocument {
+        struct Version: Decodable { var schemaVersion: Int? }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        guard let version = try? decoder.decode(Version.self, from: data), let number = version.schemaVersion else {
+            throw ReadFailure(description: "\(file): not an oauthprobe results file (no schema_version)")
+        }
+        guard number == ResultsDocument.currentSchemaVersion else {
+            throw ReadFailure(description: "\(file): schema_version \(number); this oauthprobe reads \(ResultsDocument.currentSchemaVersion)")
+        }
+        do {
+            return try decoder.decode(ResultsDocument.self, from: data)
+        } catch {
+            throw ReadFailure(description: "\(file): \(error)")
+        }
+    }
+
+    /// Verdicts counted as reports show them: a waived failure counts as waived, not as a skip.
+    static func counts(_ results: [ProbeResult]) -> ResultsDocument.Counts {
+        var counts = ResultsDocument.Counts()
+        for result in results {
+            switch result.verdict {
+            case .pass: counts.pass += 1
+            case .fail: counts.fail += 1
+            case .error: counts.error += 1
+            case .skip where result.waiver?.kind == .waived: counts.waived += 1
+            case .skip: counts.skip += 1
+            }
+        }
+        return counts
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+@testable import OAuthProbeKit
+
+/// A two-target run with every kind of outcome, hostile text included, for the report formats.
+enum SampleRun {
+    static let secretFingerprint = Fingerprint.of("s3cret-value")
+
+    static func result(_ id: String, variant: String? = nil, _ verdict: Verdict, target: String, severity: Severity = .high,
+                       message: String = "expected tokens: none, got tokens issued <b>&</b>") -> ProbeResult {
+        ProbeResult(target: target, suite: "pkce", probeID: id, variant: variant, title: "A public client without PKCE gets no tokens",
+                    practice: "Secure Redirect URIs", refs: ["RFC 9700 §2.1.1", "RFC 7636 §4.4.1", "OpenID Connect Core §3.1"],
+                    severity: severity, verdict: verdict, message: message,
+                    evidence: [RecordedExchange(step: "redeem", method: "POST", url: "https://idp.example/token",
+                                                requestHeaders: ["Content-Type: application/x-www-form-urlencoded", "Authorization: Basic \(Fingerprint.of("d2ViOnMzY3JldA=="))"],
+                                                requestBody: "grant_type=authorization_code&code=\(Fingerprint.of("the-code"))&client_secret=\(secretFingerprint)",
+                                                status: 200, responseHeaders: ["Content-Type: application/json"],
+                                                responseBody: #"{"access_token": "\#(Fingerprint.of("the-token"))"} ```"#, milliseconds: 12,
+                                                transportError: nil,
+                                                clientAuthentication: ClientAuthentication(role: "confidential", clientID: "web", method: "client_secret_basic",
+                                                                                           secretOrigin: "${env:WEB_SECRET}"),
+                                                placeholders: [secretFingerprint: "${env:WEB_SECRET}"])],
+                    duration: .milliseconds(1_234), location: SourceLocation(file: "Suites/pkce.yaml", line: 12, column: 5))
+    }
+
+    static func record(staging: Verdict = .pass, metadata: [String: JSONValue] = [:]) -> RunRecord {
+        let results = [
+            result("pkce.required-public", staging, target: "staging"),
+            result("pkce.required-public", .fail, target: "production"),
+            result("redirect-uri.unregistered", variant: "host-case", .fail, target: "staging", severity: .critical),
+            result("redirect-uri.unregistered", variant: "host-case", .fail, target: "production", severity: .critical),
+            result("refresh.public-client-denied", .error, target: "staging", message: "sign-in failed"),
+            result("refresh.public-client-denied", .skip, target: "production", message: "the target has no client role public"),
+        ]
+        let document: [String: JSONValue] = [
+            "issuer": .string("https://idp.example"), "token_endpoint": .string("https://idp.example/token"),
+            "code_challenge_methods_supported": .array([.string("S256")]),
+        ].merging(metadata) { $1 }
+        return RunRecord(targets: ["staging", "production"].map {
+            .init(name: $0, issuer: "https://idp.example", metadata: .object(document), metadataURL: "https://idp.example/.well-known/openid-configuration")
+        }, results: results, started: Date(timeIntervalSince1970: 1_700_000_000), finished: Date(timeIntervalSince1970: 1_700_000_060))
+    }
+
+    static func document(_ record: RunRecord) throws -> ResultsDocument {
+        try JSONReport.read(JSONReport.render(record), file: "results.json")
+    }
+}
+
+@Suite("Report formats")
+struct ReportFormatTests {
+    @Test("JSON: versioned, read back whole, metadata kept as fetched")
+    func jsonRoundTrip() throws {
+        let record = SampleRun.record()
+        let text = String(decoding: JSONReport.render(record), as: UTF8.self)
+        #expect(text.contains(#""schema_version" : 1"#))
+        #expect(text.contains(#""client_id" : "web""#) && text.contains(#""duration_seconds" : 1.234"#))
+        let document = try SampleRun.document(record)
+        #expect(document.results.count == record.results.count)
+        #expect(document.results[2].name == "redirect-uri.unregistered[host-case]")
+        #expect(document.targets[0].metadata?["code_challenge_methods_supported"] == .array([.string("S256")]))
+        #expect(document.targets[1].counts == ResultsDocument.Counts(pass: 0, fail: 2, error: 0, skip: 1, waived: 0))
+        #expect(document.results[1].evidence[0].clientAuthentication?.clientID == "web")
+        #expect(throws: JSONReport.ReadFailure.self) {
+            try JSONReport.read(Data(text.replacingOccurrences(of: #""schema_version" : 1"#, with: #""schema_version" : 99"#).utf8), file: "x")
+        }
+        #expect(throws: JSONReport.ReadFailure.self) { try JSONReport.read(Data("{}".utf8), file: "x") }
+    }
+
+    @Test("curl: client secret and other target secrets as placeholders, shell-quoted")
+    func curl() throws {
+        let exchange = SampleRun.result("a.b", .fail, target: "t").evidence[0]
+        let command = CurlCommand.of(exchange)
+        #expect(command.hasPrefix("curl -i --path-as-is -u 'web:${env:WEB_SECRET}' -H 'Content-Type: application/x-www-form-urlencoded' --data-raw"))
+        #expect(command.contains("client_secret=${env:WEB_SECRET}"))
+        #expect(!command.contains("Authorization") && !command.contains(SampleRun.secretFingerprint))
+        var quoted = exchange
+        quoted.url = "https://idp.example/it's"
+        #expect(CurlCommand.of(quoted).hasSuffix(#"'https://idp.example/it'\''s'"#))
+    }
+
+    @Test("spec links from refs", arguments: [
+        ("RFC 9700 §4.1.3", "https://www.rfc-editor.org/rfc/rfc9700#section-4.1.3"),
+        ("RFC 6749 §10.4", "https://www.rfc-editor.org/rfc/rfc6749#section-10.4"),
+        ("RFC 7636", "https://www.rfc-editor.org/rfc/rfc7636"),
+        ("RFC 8414 §A", "https://www.rfc-editor.org/rfc/rfc8414#appendix-A"),
+    ])
+    func specLinks(ref: String, url: String) {
+        #expect(SpecLinks.url(for: ref) == url)
+    }
+
+    @Test("spec links: refs that are not RFCs get none")
+    func noLink() { #expect(SpecLinks.url(for: "OpenID Connect Core §3.1") == nil) }
+
+    @Test("SARIF: a rule per probe, a result per failure at its suite line, a run per target")
+    func sarif() throws {
+        let data = SARIFReport.render(SampleRun.record(), root: "/work/repo")
+        let log = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(log["version"] as? String == "2.1.0")
+        let runs = try #require(log["runs"] as? [[String: Any]])
+        let ids = runs.compactMap { ($0["automationDetails"] as? [String: Any])?["id"] as? String }
+        #expect(ids == ["oauthprobe/staging/", "oauthprobe/production/"])
+        let production = runs[1]
+        let rules = try #require(((production["tool"] as? [String: Any])?["driver"] as? [String: Any])?["rules"] as? [[String: Any]])
+        #expect(rules.map { $0["id"] as? String } == ["pkce.required-public", "redirect-uri.unregistered", "refresh.public-client-denied"])
+        for rule in rules {
+            #expect((rule["shortDescription"] as? [String: Any])?["text"] != nil)
+            #expect((rule["fullDescription"] as? [String: Any])?["text"] != nil)
+            #expect((rule["help"] as? [String: Any])?["text"] != nil)
+            #expect((rule["properties"] as? [String: Any])?["security-severity"] as? String != nil)
+        }
+        let results = try #require(production["results"] as? [[String: Any]])
+        #expect(results.map { $0["ruleId"] as? String } == ["pkce.required-public", "redirect-uri.unregistered"])
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#""startLine" : 12"#) && text.contains(#""uri" : "Suites/pkce.yaml""#))
+        #expect(text.contains(#""security-severity" : "9.5""#))
+    }
+
+    @Test("Markdown: totals, matrix, findings with links; a hostile body cannot close its fence")
+    func markdown() {
+        let text = MarkdownReport.render(SampleRun.record())
+        #expect(text.hasPrefix("## oauthprobe: 3 failures on 2 targets"))
+        #expect(text.contains("| probe | staging | production |"))
+        #expect(text.contains("| `pkce.required-public` | ✅ pass | ❌ fail |"))
+        #expect(text.contains("[RFC 9700 §2.1.1](https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1)"))
+        #expect(text.contains("&lt;b&gt;&amp;&lt;/b&gt;"))
+        #expect(text.contains("````text"), "the body holds ``` so the fence is longer")
+    }
+
+    @Test("HTML: self-contained, escaped, with summary, matrix and findings linked to the spec")
+    func html() {
+        let page = HTMLReport.render(SampleRun.record())
+        for forbidden in ["<script", "<link", "src=", "@import", "url("] { #expect(!page.contains(forbidden), "\(forbidden)") }
+        #expect(page.contains("<caption>by practice</caption>") && page.contains("<caption>failures by severity</caption>"))
+        #expect(page.contains("<h2>Probe × target</h2>") && page.contains("<th>staging</th><th>production</th>"))
+        #expect(page.contains(#"<a href="https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1">RFC 9700 §2.1.1</a>"#))
+        #expect(page.contains("got tokens issued &lt;b&gt;&amp;&lt;/b&gt;") && !page.contains("<b>&</b>"))
+        #expect(page.contains("<h2>Findings (4)</h2>"), "3 failures and an error")
+    }
+
+    @Test("console: findings with reason and curl, a matrix for several targets, plain without colour")
+    func console() {
+        let record = SampleRun.record()
+        let text = ConsoleReport(colour: false).summary(record.results, targets: ["staging", "production"])
+        #expect(!text.contains("\u{1B}"))
+        #expect(text.contains("  FAIL   production  pkce.required-public\n      expected tokens: none, got tokens issued <b>&</b>\n      reproduce: curl -i"))
+        #expect(text.contains("probe                                 staging  production"))
+        #expect(text.hasSuffix("staging: 1 pass, 1 fail, 1 error, 0 skip\nproduction: 0 pass, 2 fail, 0 error, 1 skip"))
+        #expect(ConsoleReport(colour: true).summary(record.results, targets: ["staging"]).contains("\u{1B}[31;1m"))
+        #expect(!ConsoleReport.isInteractive(environment: ["NO_COLOR": "1"]))
+    }
+}
+
+@Suite("diff of two results files")
+struct DiffTests {
+    @Test("verdicts bucketed: new failures, resolved, changed, still failing")
+    func buckets() throws {
+        let before = try SampleRun.document(SampleRun.record(staging: .pass))
+        let after = try SampleRun.document(SampleRun.record(staging: .fail))
+        let diff = ResultsDiff.compare(before, after)
+        let staging = try #require(diff.pairs.first { $0.before == "staging" })
+        #expect(staging.newFailures.map(\.name) == ["pkce.required-public"])
+        #expect(staging.stillFailing.map(\.name) == ["redirect-uri.unregistered[host-case]"])
+        #expect(staging.resolved.isEmpty && staging.changed.isEmpty)
+        #expect(diff.drifts)
+        let back = ResultsDiff.compare(after, before).pairs.first { $0.before == "staging" }
+        #expect(back?.resolved.map(\.name) == ["pkce.required-public"])
+    }
+
+    @Test("identical files do not drift")
+    func same() throws {
+        let document = try SampleRun.document(SampleRun.record())
+        let diff = ResultsDiff.compare(document, document)
+        #expect(!diff.drifts)
+        #expect(diff.render(before: "a.json", after: "a.json").hasSuffix("no drift"))
+    }
+
+    @Test("metadata: lists as sets, endpoints relative to the issuer, values compared")
+    func metadata() throws {
+        let a = try SampleRun.document(SampleRun.record(metadata: ["response_types_supported": .array([.string("code"), .string("token")])]))
+        var b = try SampleRun.document(SampleRun.record(metadata: [
+            "response_types_supported": .array([.string("token"), .string("code"), .string("id_token")]),
+            "code_challenge_methods_supported": .array([.string("S256"), .string("plain")]),
+            "token_endpoint": .string("https://other.example/token"),
+        ]))
+        // Another host serving the same paths is not drift.
+        b.targets[1].issuer = "https://prod.example"
+        b.targets[1].metadata = a.targets[1].metadata.map { _ in .object(["token_endpoint": .string("https://prod.example/token"),
+                                                                           "response_types_supported": .array([.string("token"), .string("code")]),
+                                                                           "code_challenge_methods_supported": .array([.string("S256")])]) }
+        let diff = ResultsDiff.compare(a, b)
+        let staging = try #require(diff.pairs.first { $0.before == "staging" })
+        #expect(staging.metadata.map(\.key) == ["code_challenge_methods_supported", "response_types_supported", "token_endpoint"])
+        #expect(staging.metadata[0].added == ["plain"] && staging.metadata[1].added == ["id_token"])
+        #expect(staging.metadata[2].before == "{issuer}/token" && staging.metadata[2].after == "https://other.example/token")
+        #expect(diff.pairs.first { $0.before == "production" }?.metadata.isEmpty == true)
+    }
+}
+
+@Suite("HTML report in headless Chromium", .enabled(if: Chromium.available, "chromium is not installed (scripts/install-deps installs it)"))
+struct HTMLInChromiumTests {
+    @Test("the summary, the matrix and every finding are visible; transcripts are folded")
+    func rendered() throws {
+        let text = try Chromium.renderedText(ofHTML: HTMLReport.render(SampleRun.record()))
+        #expect(text.contains("oauthprobe report"))
+        #expect(text.contains("Probe × target") && text.contains("by practice") && text.contains("failures by severity"))
+        #expect(text.contains("pkce.required-public on production"))
+        #expect(text.contains("redirect-uri.unregistered[host-case] on staging"))
+        #expect(text.contains("Expected vs actual") && text.contains("got tokens issued <b>&</b>"))
+        #expect(text.contains("curl -i --path-as-is -u 'web:${env:WEB_SECRET}'"))
+        #expect(text.contains("Transcript (1 exchange, redacted)") && !text.contains("> POST https://idp.example/token"),
+                "the transcript stays folded until opened")
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+@testable import OAuthProbeKit
+
+/// The issue's "done": every format from one run on the reference servers, checked as its reader
+/// would check it; `diff` between the hardened and permissive results; a waiver until its expiry;
+/// and no secret, code or token in any artifact or on the console.
+@Suite("Reports from the live reference servers", .enabled(if: ReferenceServers.enabled, "set OAUTHPROBE_REFERENCE_SERVERS=1 (scripts/test does)"),
+       .serialized)
+struct ReportReferenceTests {
+    struct Artifacts: Sendable {
+        var folder: URL
+        var console: String
+        var status: Int32
+        func text(_ name: String) throws -> String { try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) }
+    }
+
+    /// `oauthprobe run` on all four targets with every format on, as a CI job would run it.
+    static let cli = Task { () throws -> Artifacts in
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("oauthprobe-reports-\(UUID().uuidString)")
+        var arguments = ["run", "--suite", TestSupport.suitesFolder]
+        for (flag, name) in [("--junit", "junit.xml"), ("--json", "results.json"), ("--html", "report.html"), ("--markdown", "summary.md"), ("--sarif", "results.sarif")] {
+            arguments += [flag, folder.appendingPathComponent(name).path]
+        }
+        for file in ReferenceServers.targetFiles { arguments += ["--target", file] }
+        let run = try CommandLineTests.oauthprobe(arguments, environment: ["NO_COLOR": "1"])
+        return Artifacts(folder: folder, console: run.output + run.errors, status: run.status)
+    }
+
+    static let files = ["junit.xml", "results.json", "report.html", "summary.md", "results.sarif"]
+
+    @Test("valid JUnit, SARIF with the required fields, Markdown, and HTML that Chromium shows with its findings")
+    func everyFormat() async throws {
+        let run = try await Self.cli.value
+        #expect(run.status == 1, "\(run.console)")
+        let junit = try Data(contentsOf: run.folder.appendingPathComponent("junit.xml"))
+        #expect(XMLSchemaValidator.validate(xml: junit, schemaPath: TestSupport.junitSchema).isEmpty)
+
+        let sarif = try #require(try JSONSerialization.jsonObject(with: Data(run.text("results.sarif").utf8)) as? [String: Any])
+        #expect(sarif["version"] as? String == "2.1.0")
+        let runs = try #require(sarif["runs"] as? [[String: Any]])
+        let ids = runs.compactMap { ($0["automationDetails"] as? [String: Any])?["id"] as? String }
+        #expect(ids == ["dot-hardened", "dot-permissive", "glewlwyd-strict", "glewlwyd-lax"].map { "oauthprobe/\($0)/" })
+        let failures = expectedVerdicts.filter { $0.verdict == .fail }
+        #expect(runs.map { ($0["results"] as? [Any])?.count ?? -1 }.reduce(0, +) == failures.count)
+        for result in runs.flatMap({ $0["results"] as? [[String: Any]] ?? [] }) {
+            let location = ((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+            #expect(((location?["artifactLocation"] as? [String: Any])?["uri"] as? String)?.hasSuffix(".yaml") == true)
+            #expect(((location?["region"] as? [String: Any])?["startLine"] as? Int ?? 0) > 0)
+        }
+
+        let markdown = try run.text("summary.md")
+        #expect(markdown.contains("| probe | dot-hardened | dot-permissive | glewlwyd-strict | glewlwyd-lax |"))
+        #expect(markdown.contains("| `pkce.required-public` | ✅ pass | ❌ fail | ✅ pass | ❌ fail |"))
+
+        let shown = try Chromium.renderedText(ofHTML: try run.text("report.html"))
+        for failure in failures {
+            #expect(shown.contains("\(failure.id) on \(failure.target)"), "\(failure.testDescription)")
+        }
+        #expect(shown.contains("Probe × target") && shown.contains("Expected vs actual"))
+    }
+
+    @Test("diff hardened → permissive lists exactly the probes whose verdicts differ, and exits 1")
+    func diff() async throws {
+        let run = try await Self.cli.value
+        let document = try JSONReport.read(file: run.folder.appendingPathComponent("results.json").path)
+        func only(_ target: String) throws -> String {
+            var single = document
+            single.targets = document.targets.filter { $0.name == target }
+            single.results = document.results.filter { $0.target == target }
+            let path = run.folder.appendingPathComponent("\(target).json").path
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.dateEncodingStrategy = .iso8601
+            try encoder.encode(single).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let (hardened, permissive) = (try only("dot-hardened"), try only("dot-permissive"))
+        let drift = try CommandLineTests.oauthprobe(["diff", hardened, permissive])
+        #expect(drift.status == 1, "\(drift.errors)")
+        let differing = Set(dotVerdicts.filter { $0.target == "dot-hardened" }.filter { expected in
+            dotVerdicts.first { $0.target == "dot-permissive" && $0.id == expected.id }?.verdict != expected.verdict
+        }.map(\.id))
+        #expect(differing == ["pkce.required-public", "refresh.public-client-denied"])
+        let listed = drift.output.matches(of: #/(?m)^    ([a-z-]+\.[a-z-]+(?:\[[a-z-]+\])?): [a-z]+ → [a-z]+$/#).map { String($0.1) }
+        #expect(Set(listed) == differing.union(["redirect-uri.unregistered[host-case]"]), "\(drift.output)")
+        #expect(drift.output.contains("  Still failing (unchanged) (1)\n    redirect-uri.unregistered[host-case]: fail → fail"))
+        #expect(drift.output.contains("    code_challenge_methods_supported: +plain"), "\(drift.output)")
+        let same = try CommandLineTests.oauthprobe(["diff", hardened, hardened])
+        #expect(same.status == 0 && same.output.hasSuffix("no drift\n"))
+    }
+
+    @Test("a baseline waives the host-case failure until its expiry, and flags a waiver on a passing probe as stale")
+    func baseline() async throws {
+        func run(expires: String) throws -> (CommandLineTests.Run, String) {
+            let baseline = try TestSupport.write("""
+                waivers:
+                  - probe: redirect-uri.unregistered[host-case]
+                    target: dot-hardened
+                    reason: DOT compares host names case-insensitively
+                    expires: \(expires)
+                  - probe: token-reuse.refresh-cross-client
+                    reason: was failing before the upgrade
+                    expires: 2999-01-01
+                """, named: "baseline.yaml")
+            let junit = baseline.replacingOccurrences(of: "baseline.yaml", with: "junit.xml")
+            let arguments = ["run", "--suite", TestSupport.suitesFolder, "--target", ReferenceServers.targetFiles[0], "--baseline", baseline,
+                             "--only", "redirect-uri.*", "--only", "token-reuse.refresh-cross-client", "--junit", junit]
+            return (try CommandLineTests.oauthprobe(arguments, environment: ["NO_COLOR": "1"]), try String(contentsOfFile: junit, encoding: .utf8))
+        }
+        let (waived, junit) = try run(expires: "2999-12-31")
+        #expect(waived.status == 0, "the only failure is waived: \(waived.output)")
+        #expect(junit.contains(#"<skipped type="waived" message="DOT compares host names case-insensitively (until 2999-12-31)">"#))
+        #expect(waived.output.contains("WAIVED dot-hardened  redirect-uri.unregistered[host-case]"))
+        #expect(waived.output.contains("stale waiver (until 2999-01-01): the probe passes now"))
+        let (expired, _) = try run(expires: "2001-01-01")
+        #expect(expired.status == 1)
+        #expect(expired.output.contains("waiver expired on 2001-01-01: DOT compares host names case-insensitively"))
+    }
+
+    @Test("no secret, password, code or token the run saw appears in any artifact or on the console")
+    func redaction() async throws {
+        // In process, so the debug-only witness holds every value the redactors learned.
+        let inputs = Inputs.load(targets: ReferenceServers.targetFiles, suites: [TestSupport.suitesFolder])
+        let console = ConsoleReport(colour: false)
+        let lines = LockedLines()
+        let record = await Runner(options: RunOptions(concurrency: 4, timeout: .seconds(20)))
+            .run(Planner.plan(targets: inputs.targets, suites: inputs.suites)) { lines.append(console.progressLine($0)) }
+        var artifacts = [
+            String(decoding: JUnitReport.render(record.results, targets: inputs.targets), as: UTF8.self),
+            String(decoding: JSONReport.render(record), as: UTF8.self),
+            HTMLReport.render(record), MarkdownReport.render(record),
+            String(decoding: SARIFReport.render(record), as: UTF8.self),
+            lines.text, console.summary(record.results, targets: inputs.targets.map(\.name)),
+        ]
+        let cli = try await Self.cli.value
+        artifacts.append(cli.console)
+        artifacts += try Self.files.map(cli.text)
+
+        let witnessed = Redactor.witnessLock.withLock { Redactor.witness }
+        let secrets = ReferenceServers.secrets
+        let targetSecrets = inputs.targets.flatMap(\.secrets).map(\.value)
+        #expect(secrets.count >= 5 && targetSecrets.count >= 5 && targetSecrets.allSatisfy(witnessed.contains))
+        #expect(witnessed.count > 100, "codes and tokens of the run: \(witnessed.count)")
+        let codes = record.results.flatMap(\.evidence).map(\.transcript).joined().matches(of: #/code=‹sha256/#).count
+        #expect(codes > 0, "the run saw authorization codes")
+        for value in witnessed.union(secrets) {
+            for form in Set([value, FormEncoding.encode(value)]) {
+                let leaks = artifacts.indices.filter { artifacts[$0].contains(form) }
+                #expect(leaks.isEmpty, "a value of \(form.count) characters (\(Fingerprint.of(form))) appears in artifacts \(leaks)")
+            }
+        }
+    }
+}
+
+/// Progress lines gathered from the runner's callbacks.
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+}
