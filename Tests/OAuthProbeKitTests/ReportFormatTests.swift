@@ -17,7 +17,7 @@ enum SampleRun {
                                                 status: 200, responseHeaders: ["Content-Type: application/json"],
                                                 responseBody: #"{"access_token": "\#(Fingerprint.of("the-token"))"} ```"#, milliseconds: 12,
                                                 transportError: nil,
-                                                clientAuthentication: ClientAuthentication(role: "confidential", clientID: "web", method: "client_secret_basic",
+                                                clientAuthentication: AuthenticatedClient(role: "confidential", clientID: "web", method: "client_secret_basic",
                                                                                            secretOrigin: "${env:WEB_SECRET}"),
                                                 placeholders: [secretFingerprint: "${env:WEB_SECRET}"])],
                     duration: .milliseconds(1_234), location: SourceLocation(file: "Suites/pkce.yaml", line: 12, column: 5))

@@ -26,7 +26,7 @@ public struct RecordedExchange: Sendable, Codable {
     /// What went wrong on the wire, if the exchange has no response.
     public var transportError: String?
     /// How a client authenticated this request, so a report can rebuild it with placeholders.
-    public var clientAuthentication: ClientAuthentication? = nil
+    public var clientAuthentication: AuthenticatedClient? = nil
     /// Fingerprint → where the secret came from (`${env:WEB_SECRET}`), for the target's secrets
     /// that appear in this exchange: reports show the placeholder where a user would put the value.
     public var placeholders: [String: String] = [:]
@@ -48,7 +48,7 @@ public struct RecordedExchange: Sendable, Codable {
 }
 
 /// A client's credentials as sent: the id, the method, and where its secret comes from; never the secret.
-public struct ClientAuthentication: Sendable, Codable, Hashable {
+public struct AuthenticatedClient: Sendable, Codable, Hashable {
     public var role: String
     public var clientID: String
     /// `client_secret_basic`, `client_secret_post` or `none`.

@@ -30,8 +30,7 @@ enum ClientRequests {
         if authentication != .query {
             switch client.authMethod {
             case .clientSecretBasic where client.secret != nil:
-                let pair = "\(FormEncoding.encode(client.clientID)):\(FormEncoding.encode(client.secret!.value))"
-                headers.append(HTTPHeader(name: "Authorization", value: "Basic \(Data(pair.utf8).base64EncodedString())"))
+                headers.append(HTTPHeader(name: "Authorization", value: basicCredentials(client.clientID, client.secret!.value)))
             case .clientSecretPost where client.secret != nil:
                 parameters += [("client_id", client.clientID), ("client_secret", client.secret!.value)]
             default:
@@ -39,6 +38,12 @@ enum ClientRequests {
             }
         }
         return HTTPRequest(method: "POST", url: endpoint, headers: headers, body: Data(FormEncoding.encode(parameters).utf8))
+    }
+
+    /// `Basic base64(id:secret)`, each form-encoded first (RFC 6749 §2.3.1).
+    static func basicCredentials(_ clientID: String, _ secret: String) -> String {
+        let pair = "\(FormEncoding.encode(clientID)):\(FormEncoding.encode(secret))"
+        return "Basic \(Data(pair.utf8).base64EncodedString())"
     }
 
     /// An authorization request URL (RFC 6749 §4.1.1), parameters encoded so the server decodes

@@ -108,16 +108,20 @@ final class ProbeSession: @unchecked Sendable {
             milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
             transportError: failure
         )
-        annotate(&exchange, actor: actor)
+        annotate(&exchange, request: request, actor: actor)
         lock.withLock { exchanges.append(exchange) }
     }
 
     /// Notes who authenticated and where the target's secrets shown in the exchange come from, so a
     /// report can rebuild the request with `${env:NAME}` placeholders instead of values.
-    private func annotate(_ exchange: inout RecordedExchange, actor: Actor) {
-        if case .client(let role) = actor, let client = target.clients[role] {
-            exchange.clientAuthentication = ClientAuthentication(role: role.rawValue, clientID: client.clientID,
-                                                                 method: client.authMethod.rawValue, secretOrigin: client.secret?.origin)
+    private func annotate(_ exchange: inout RecordedExchange, request: HTTPRequest, actor: Actor) {
+        // Only when the request carried the registered Basic credentials: a probe that sends a
+        // made-up secret must not be reproduced with the real one.
+        if case .client(let role) = actor, let client = target.clients[role], let secret = client.secret,
+           client.authMethod == .clientSecretBasic,
+           request.headers.contains(where: { $0.name.lowercased() == "authorization" && $0.value == ClientRequests.basicCredentials(client.clientID, secret.value) }) {
+            exchange.clientAuthentication = AuthenticatedClient(role: role.rawValue, clientID: client.clientID,
+                                                                method: client.authMethod.rawValue, secretOrigin: secret.origin)
         }
         let sent = ([exchange.url, exchange.requestBody ?? ""] + exchange.requestHeaders).joined(separator: "\n")
         for secret in target.secrets {
