@@ -69,9 +69,8 @@ struct RunCommand: AsyncParsableCommand {
         let console = ConsoleReport(colour: interactive)
         print("oauthprobe: \(plan.items.count) probe variants on \(plan.targets.count) target\(plan.targets.count == 1 ? "" : "s")")
         let progress = ConsoleProgress(report: console, total: plan.items.count, live: interactive)
-        var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout))).run(plan) { result in
-            progress.record(result)
-        }
+        var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout)))
+            .run(plan, started: progress.begin, progress: progress.record)
         progress.finish()
         if let baseline = waivers?.baseline {
             record.results = baseline.apply(to: record.results, today: Baseline.day(of: Date()))

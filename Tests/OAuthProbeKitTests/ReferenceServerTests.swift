@@ -18,7 +18,7 @@ enum ReferenceServers {
         let console = ConsoleReport(colour: false)
         let lines = LockedLines()
         let record = await Runner(options: RunOptions(concurrency: 4, timeout: .seconds(20)))
-            .run(Planner.plan(targets: inputs.targets, suites: inputs.suites)) { lines.append(console.progressLine($0)) }
+            .run(Planner.plan(targets: inputs.targets, suites: inputs.suites), progress: { lines.append(console.progressLine($0)) })
         return (inputs, record, lines.text)
     }
 

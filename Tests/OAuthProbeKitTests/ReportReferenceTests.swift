@@ -71,8 +71,9 @@ struct ReportReferenceTests {
         #expect(shown.contains("Probe × target") && shown.contains("Expected vs actual"))
     }
 
-    @Test("diff hardened → permissive lists exactly the probes whose verdicts differ, and exits 1")
-    func diff() async throws {
+    @Test("diff between the two configurations of a server lists exactly the probes whose verdicts differ, and exits 1",
+          arguments: [("dot-hardened", "dot-permissive"), ("glewlwyd-strict", "glewlwyd-lax")])
+    func diff(strict: String, lax: String) async throws {
         let run = try await Self.cli.value
         let document = try JSONReport.read(file: run.folder.appendingPathComponent("results.json").path)
         func only(_ target: String) throws -> String {
@@ -86,17 +87,19 @@ struct ReportReferenceTests {
             try encoder.encode(single).write(to: URL(fileURLWithPath: path))
             return path
         }
-        let (hardened, permissive) = (try only("dot-hardened"), try only("dot-permissive"))
-        let drift = try CommandLineTests.oauthprobe(["diff", hardened, permissive])
+        let (before, after) = (try only(strict), try only(lax))
+        let drift = try CommandLineTests.oauthprobe(["diff", before, after])
         #expect(drift.status == 1, "\(drift.errors)")
-        let differing = Set(verdictRows.filter { $0.dot.hardened != $0.dot.permissive }.map(\.id))
-        let stillFailing = Set(verdictRows.filter { $0.dot.hardened == .fail && $0.dot.permissive == .fail }.map(\.id))
+        let verdicts = expectedVerdicts.filter { $0.target == strict || $0.target == lax }
+        func verdict(_ target: String, _ id: String) -> Verdict? { verdicts.first { $0.target == target && $0.id == id }?.verdict }
+        let ids = Set(verdicts.map(\.id))
+        let differing = ids.filter { verdict(strict, $0) != verdict(lax, $0) }
+        let stillFailing = ids.filter { verdict(strict, $0) == .fail && verdict(lax, $0) == .fail }
         #expect(differing.isSuperset(of: ["pkce.required-public", "refresh.public-client-denied"]))
         let listed = drift.output.matches(of: #/(?m)^    ([a-z-]+\.[a-z-]+(?:\[[a-z-]+\])?): [a-z]+ → [a-z]+$/#).map { String($0.1) }
         #expect(Set(listed) == differing.union(stillFailing), "\(drift.output)")
-        #expect(drift.output.contains("  Still failing (unchanged) (\(stillFailing.count))"))
-        #expect(drift.output.contains("    code_challenge_methods_supported: +plain"), "\(drift.output)")
-        let same = try CommandLineTests.oauthprobe(["diff", hardened, hardened])
+        #expect(drift.output.contains("  New failures (\(differing.count))"), "\(drift.output)")
+        let same = try CommandLineTests.oauthprobe(["diff", before, before])
         #expect(same.status == 0 && same.output.hasSuffix("no drift\n"))
     }
 

@@ -5,7 +5,9 @@ import Foundation
 enum TestSupport {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let suitesFolder = repositoryRoot.appendingPathComponent("Suites").path
-    static let junitSchema = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/junit/junit-10.xsd").path
+    /// The Jenkins xunit schema JUnit readers follow (a copy of shared/junit/junit-10.xsd, MIT).
+    static let junitSchema = repositoryRoot.appendingPathComponent("Tests/Fixtures/junit-10.xsd").path
+    static let wireServer = repositoryRoot.appendingPathComponent("Tests/Fixtures/wire_server.py").path
 
     /// Writes `text` to a new file in a fresh temporary folder and returns its path.
     static func write(_ text: String, named name: String = "file.yaml", beside others: [String: String] = [:]) throws -> String {

@@ -1,14 +1,6 @@
 import Foundation
 import Testing
 
-/// Paths of the test fixtures, found from this file so any working directory works.
-enum TestPaths {
-    static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    static let repositoryRoot = testsDirectory.deletingLastPathComponent()
-    static let wireServer = testsDirectory.appendingPathComponent("Fixtures/wire_server.py").path
-    static let junitSchema = repositoryRoot.appendingPathComponent("../shared/junit/junit-10.xsd").standardizedFileURL.path
-}
-
 struct FixtureError: Error, CustomStringConvertible {
     var description: String
 }
@@ -68,7 +60,7 @@ final class FixtureServer: @unchecked Sendable {
 
     static func start(cert: String? = nil, key: String? = nil) async throws -> FixtureServer {
         let python = try executableOnPath("python3")
-        let arguments = [TestPaths.wireServer] + ((cert != nil && key != nil) ? ["--cert", cert!, "--key", key!] : [])
+        let arguments = [TestSupport.wireServer] + ((cert != nil && key != nil) ? ["--cert", cert!, "--key", key!] : [])
         return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
                 let process = Process()

@@ -20,7 +20,7 @@ private let validReport = """
 
 @Suite("XML: schema check against junit-10.xsd")
 struct XMLSchemaTests {
-    let schema = TestPaths.junitSchema
+    let schema = TestSupport.junitSchema
 
     @Test("the schema is where the tests expect it")
     func schemaPresent() {

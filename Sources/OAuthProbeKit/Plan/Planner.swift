@@ -48,7 +48,8 @@ public enum Planner {
         "secret_in_query": "sends a confidential client's real secret in a URL query, where servers and proxies log it",
     ]
 
+    /// An exact id first: in a glob, `[host-case]` would be a character class.
     static func glob(_ pattern: String, matches text: String) -> Bool {
-        fnmatch(pattern, text, 0) == 0
+        pattern == text || fnmatch(pattern, text, 0) == 0
     }
 }

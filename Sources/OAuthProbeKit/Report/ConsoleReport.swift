@@ -89,8 +89,8 @@ public struct ConsoleReport: Sendable {
 }
 
 /// The live status line on a terminal: probes done of all, failures so far, elapsed time and the
-/// probe decided last, redrawn every second and after each result. In CI it stays silent, and each
-/// result is a plain line.
+/// probes running now, redrawn every second and after each result. In CI it stays silent, and
+/// each result is a plain line.
 public final class ConsoleProgress: @unchecked Sendable {
     private let report: ConsoleReport
     private let total: Int
@@ -98,7 +98,8 @@ public final class ConsoleProgress: @unchecked Sendable {
     private let started = ContinuousClock.now
     private let lock = NSLock()
     private var done = 0, failed = 0, errored = 0
-    private var last = ""
+    /// Probe variants in flight, oldest first.
+    private var running: [String] = []
     private var ticker: Task<Void, Never>?
 
     public init(report: ConsoleReport, total: Int, live: Bool) {
@@ -115,12 +116,16 @@ public final class ConsoleProgress: @unchecked Sendable {
         }
     }
 
+    public func begin(_ probe: String) {
+        lock.withLock { running.append(probe) }
+    }
+
     public func record(_ result: ProbeResult) {
         lock.withLock {
             done += 1
             if result.verdict == .fail { failed += 1 }
             if result.verdict == .error { errored += 1 }
-            last = "\(result.target) \(result.displayID)"
+            running.removeAll { $0 == "\(result.target) \(result.displayID)" }
         }
         redraw(line: report.progressLine(result))
     }
@@ -134,7 +139,8 @@ public final class ConsoleProgress: @unchecked Sendable {
     func status() -> String {
         lock.withLock {
             let seconds = Int((ContinuousClock.now - started).components.seconds)
-            return "[\(done)/\(total)] \(failed) fail, \(errored) error · \(String(format: "%02d:%02d", seconds / 60, seconds % 60)) · last: \(last)"
+            let now = running.first.map { " · running: \($0)\(running.count > 1 ? " (+\(running.count - 1))" : "")" } ?? ""
+            return "[\(done)/\(total)] \(failed) fail, \(errored) error · \(String(format: "%02d:%02d", seconds / 60, seconds % 60))\(now)"
         }
     }
 

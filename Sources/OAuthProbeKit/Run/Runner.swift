@@ -19,9 +19,11 @@ public struct Runner: Sendable {
 
     public init(options: RunOptions = RunOptions()) { self.options = options }
 
-    /// Results in plan order, with each target's metadata. `progress` hears each result as it is decided.
-    public func run(_ plan: Plan, progress: @escaping @Sendable (ProbeResult) -> Void = { _ in }) async -> RunRecord {
-        let started = Date()
+    /// Results in plan order, with each target's metadata. `started` hears each probe variant as
+    /// it begins (`TARGET ID[variant]`), `progress` each result as it is decided.
+    public func run(_ plan: Plan, started: @escaping @Sendable (String) -> Void = { _ in },
+                    progress: @escaping @Sendable (ProbeResult) -> Void = { _ in }) async -> RunRecord {
+        let startedAt = Date()
         let discoveries = await withTaskGroup(of: (Int, Discovery).self) { group in
             for (index, target) in plan.targets.enumerated() {
                 group.addTask { (index, await discover(target)) }
@@ -45,6 +47,7 @@ public struct Runner: Sendable {
                 inFlight[item.targetIndex] += 1
                 let target = plan.targets[item.targetIndex]
                 let discovery = discoveries[item.targetIndex]!
+                started("\(target.name) \(item.displayID)")
                 group.addTask { (index, await run(item, on: target, discovery: discovery)) }
                 return true
             }
@@ -63,7 +66,7 @@ public struct Runner: Sendable {
             RunRecord.TargetRecord(name: target.name, issuer: target.issuer, metadata: discoveries[index]?.metadata?.document,
                                    metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure)
         }
-        return RunRecord(targets: targets, results: results, started: started, finished: Date())
+        return RunRecord(targets: targets, results: results, started: startedAt, finished: Date())
     }
 
     private func run(_ item: PlannedProbe, on target: Target, discovery: Discovery) async -> ProbeResult {
