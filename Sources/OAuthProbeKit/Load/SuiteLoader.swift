@@ -15,6 +15,10 @@ public struct SuiteLoader {
             diagnostics += problems
             if let suite { suites.append(suite) }
         }
+        // In the seed page's order, so every report reads heading by heading.
+        suites = suites.enumerated().sorted {
+            (Practice.order(of: $0.element.practice), $0.offset) < (Practice.order(of: $1.element.practice), $1.offset)
+        }.map(\.element)
         var seen: [String: SourceLocation] = [:]
         for probe in suites.flatMap(\.probes) {
             if let first = seen[probe.id] {
