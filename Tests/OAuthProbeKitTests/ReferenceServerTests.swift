@@ -173,8 +173,11 @@ let verdictRows: [VerdictRow] = [
                glewlwyd: (.pass, .pass, "revocation disables the token in both modes")),
     // Secure Redirect URIs
 ] + redirectVariants.map { variant in
-    VerdictRow(id: "redirect-uri.unregistered[\(variant)]",
-               dot: (.pass, .pass, "redirect_to_uri_allowed compares scheme, netloc, path and query: a 400 page, no redirect, in both modes"),
+    let wildcard = ["subdomain", "wildcard-host"].contains(variant)
+    return VerdictRow(id: "redirect-uri.unregistered[\(variant)]",
+               dot: wildcard
+                   ? (.pass, .fail, "permissive sets ALLOW_URI_WILDCARDS and registers https://*.public.client.test/cb beside the exact URI: any subdomain gets a code")
+                   : (.pass, .pass, "redirect_to_uri_allowed compares scheme, netloc, path and query: a 400 page, no redirect, in both modes"),
                glewlwyd: (.pass, .pass, "redirect_uri compared as an exact string: 403, no redirect, in both modes"))
 } + [
     VerdictRow(id: "redirect-uri.unregistered[host-case]",

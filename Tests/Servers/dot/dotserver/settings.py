@@ -194,6 +194,8 @@ else:
         "OAUTH2_VALIDATOR_CLASS": "oauth2_provider.oauth2_validators.OAuth2Validator",
         # DOT 2+ requires PKCE by default: the careless operator switched it off.
         "PKCE_REQUIRED": False,
+        # ...and allowed wildcard hosts, to register preview deployments (*.public.client.test).
+        "ALLOW_URI_WILDCARDS": True,
         "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": False,
         "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False,
         "COMPLIANT_BCP_RFC9700_PKCE_METHOD": False,

@@ -69,6 +69,9 @@ class Command(BaseCommand):
             app.client_type = client_type
             app.authorization_grant_type = grant
             app.redirect_uris = redirect_uri
+            if role == "public" and not settings.HARDENED:
+                # The careless operator's wildcard for preview deployments (ALLOW_URI_WILDCARDS).
+                app.redirect_uris = f"{redirect_uri} https://*.public.client.test/cb"
             app.post_logout_redirect_uris = ""
             app.allowed_origins = ""
             app.skip_authorization = skip
