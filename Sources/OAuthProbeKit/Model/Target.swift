@@ -1,12 +1,8 @@
 import Foundation
 
 /// The client roles probes are written against. A target maps each to a registered client.
-public enum ClientRole: String, Sendable, CaseIterable, Codable, Comparable {
+public enum ClientRole: String, Sendable, CaseIterable, Codable {
     case `public`, publicB = "public_b", confidential, confidentialB = "confidential_b", service, disabled
-
-    public static func < (a: ClientRole, b: ClientRole) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
-    }
 }
 
 /// How a client proves its identity at the token endpoint (RFC 6749 §2.3, OIDC Core §9).

@@ -82,8 +82,6 @@ public struct URLParts: Sendable, Hashable {
     public var parameters: [(name: String, value: String)] {
         [query, fragment].compactMap { $0 }.flatMap(FormEncoding.decode)
     }
-
-    public func parameter(_ name: String) -> String? { parameters.first { $0.name == name }?.value }
 }
 
 /// application/x-www-form-urlencoded, as RFC 6749 Appendix B asks for request bodies and queries.
