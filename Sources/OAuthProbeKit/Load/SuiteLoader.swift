@@ -90,7 +90,7 @@ private struct SuiteParse {
 
     private func probe(_ node: Node, practice suitePractice: String) -> Probe? {
         guard let map = reader.mapping(node, "a probe") else { return nil }
-        map.check(reader, "probe", allowed: ["id", "title", "practice", "refs", "severity", "roles", "endpoints", "let", "matrix", "steps", "opt_in"],
+        map.check(reader, "probe", allowed: ["id", "title", "practice", "refs", "severity", "roles", "endpoints", "let", "matrix", "skip_when", "steps", "opt_in"],
                   required: ["id", "title", "refs", "severity", "steps"])
         let id = map["id"].flatMap { reader.string($0, "id") } ?? ""
         if let idNode = map["id"], !id.isEmpty, (try? Self.idPattern.wholeMatch(in: id)) == nil {
@@ -119,6 +119,7 @@ private struct SuiteParse {
         let variants = map["matrix"].map { matrix($0, scope: scope) } ?? []
         scope.variantKeys = Set(variants.flatMap(\.values.keys))
         scope.hasMatrix = map["matrix"] != nil
+        let skipWhen = map["skip_when"].map { skipConditions($0, scope: scope) } ?? []
 
         var steps: [Step] = []
         for stepNode in map["steps"].flatMap({ reader.sequence($0, "steps") }) ?? [] {
@@ -134,10 +135,32 @@ private struct SuiteParse {
         }
         if let stepsNode = map["steps"], steps.isEmpty, !reader.hasErrors { reader.error(stepsNode, "steps: a probe needs at least one step") }
         let endpoints = Set(declaredEndpoints).union(steps.compactMap { Self.endpoint(for: $0.action) })
-        return Probe(id: id, title: title, practice: practice, refs: refs, severity: severity, roles: roles,
-                     endpoints: EndpointKind.allCases.filter(endpoints.contains), bindings: bindings,
-                     variants: variants, steps: steps, optIn: map["opt_in"].flatMap { reader.string($0, "opt_in") },
-                     location: reader.location(of: node))
+        var probe = Probe(id: id, title: title, practice: practice, refs: refs, severity: severity, roles: roles,
+                          endpoints: EndpointKind.allCases.filter(endpoints.contains), bindings: bindings,
+                          variants: variants, steps: steps, optIn: map["opt_in"].flatMap { reader.string($0, "opt_in") },
+                          location: reader.location(of: node))
+        probe.skipWhen = skipWhen
+        return probe
+    }
+
+    /// `skip_when: [{ equal: [A, B], because: … }]`: one comparison of rendered values each.
+    private func skipConditions(_ node: Node, scope: ReferenceScope) -> [SkipCondition] {
+        let comparisons = SkipCondition.Comparison.allCases.map(\.rawValue)
+        return (reader.sequence(node, "skip_when") ?? []).compactMap { item in
+            guard let map = reader.mapping(item, "a skip_when entry") else { return nil }
+            map.check(reader, "skip_when", allowed: comparisons + ["because"], required: ["because"])
+            let given = map.entries.filter { comparisons.contains($0.key) }
+            guard given.count == 1, let entry = given.first, let comparison = SkipCondition.Comparison(rawValue: entry.key) else {
+                reader.error(item, "skip_when: give exactly one of \(comparisons.joined(separator: ", "))")
+                return nil
+            }
+            let values = (reader.sequence(entry.value, "skip_when.\(entry.key)") ?? []).compactMap {
+                template($0, "skip_when.\(entry.key)", scope: scope)
+            }
+            if values.count < 2 { reader.error(entry.value, "skip_when.\(entry.key): compare at least two values") }
+            guard let because = map["because"].flatMap({ reader.string($0, "because") }), values.count >= 2 else { return nil }
+            return SkipCondition(comparison: comparison, values: values, because: because)
+        }
     }
 
     static func endpoint(for action: Action) -> EndpointKind? {
@@ -179,7 +202,7 @@ private struct SuiteParse {
 
     private func step(_ node: Node, index: Int, scope: ReferenceScope) -> Step? {
         guard let map = reader.mapping(node, "a step") else { return nil }
-        map.check(reader, "step", allowed: ["name", "when", "otherwise", "require", "expect"] + Self.actionKeys)
+        map.check(reader, "step", allowed: ["name", "when", "otherwise", "because", "require", "expect"] + Self.actionKeys)
         let actionEntries = map.entries.filter { Self.actionKeys.contains($0.key) }
         guard actionEntries.count == 1, let actionEntry = actionEntries.first else {
             reader.error(node, "a step takes exactly one action (\(Self.actionKeys.joined(separator: ", "))), found \(actionEntries.count)")
@@ -200,6 +223,10 @@ private struct SuiteParse {
             if text != "skip" { reader.error(otherwise, "otherwise: the only choice is 'skip' (the probe does not apply)") }
             if when.isEmpty { reader.error(otherwise, "otherwise: needs a 'when' on the same step") }
             step.skipProbeUnlessWhen = true
+        }
+        if let node = map["because"] {
+            if !step.skipProbeUnlessWhen { reader.error(node, "because: gives the reason of 'otherwise: skip', which this step lacks") }
+            step.because = reader.string(node, "because")
         }
         return step
     }
@@ -304,7 +331,7 @@ private struct SuiteParse {
     /// Subjects each kind of action produces; anything else is a typo worth reporting.
     static func subjects(for action: Action) -> (fields: Set<String>, anyField: Bool) {
         switch action {
-        case .authorize: (["code", "state", "error", "error_description", "iss", "access_token", "id_token", "refresh_token", "token_type"], false)
+        case .authorize: (["code", "state", "error", "error_description", "iss", "access_token", "id_token", "refresh_token", "token_type", "response_kind"], false)
         case .token, .refresh, .clientCredentials, .passwordGrant:
             (["access_token", "refresh_token", "id_token", "error", "scope", "expires_in", "token_type", "answer"], false)
         case .verifyIDToken: (["signature", "issuer", "audience", "expiry", "nonce", "alg"], false)

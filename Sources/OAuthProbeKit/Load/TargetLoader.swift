@@ -92,6 +92,11 @@ private struct TargetParse {
             target.policy.optIn = Set(policy["opt_in"].flatMap { reader.strings($0, "policy.opt_in") } ?? [])
         }
         target.unallowedScope = map["unallowed_scope"].flatMap { plain($0, "unallowed_scope") }
+        // One scope token (RFC 6749 §3.3): probes add it to a scope and look for it in the grant.
+        if let node = map["unallowed_scope"], let scope = target.unallowedScope,
+           scope.isEmpty || scope.unicodeScalars.contains(where: { $0.value <= 0x20 || $0 == "\"" || $0 == "\\" || $0.value == 0x7F }) {
+            reader.error(node, "unallowed_scope: give one scope token (RFC 6749 §3.3: no spaces, quotes or backslashes), not '\(scope)'")
+        }
         if let node = map["max_concurrency"], let limit = reader.int(node, "max_concurrency") {
             if limit < 1 { reader.error(node, "max_concurrency must be at least 1") }
             target.maxConcurrency = limit

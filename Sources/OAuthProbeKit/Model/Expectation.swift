@@ -106,6 +106,16 @@ public enum Matcher: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Compares a number: with no number given there is nothing to compare.
+    public var comparesNumbers: Bool {
+        switch self {
+        case .atMost, .atLeast: true
+        case .oneOf(let matchers), .allOf(let matchers): matchers.contains(where: \.comparesNumbers)
+        case .not(let matcher): matcher.comparesNumbers
+        default: false
+        }
+    }
+
     /// Every literal, for checking the templates they hold when a suite loads.
     public var literals: [String] {
         switch self {

@@ -44,6 +44,8 @@ public struct Probe: Sendable {
     /// Names bound once per run: `registered: "{{clients.public.redirect_uri}}"`.
     public var bindings: [(name: String, value: Template)]
     public var variants: [Variant]
+    /// Conditions under which the probe does not apply, checked before anything is sent.
+    public var skipWhen: [SkipCondition] = []
     public var steps: [Step]
     /// Set for probes that do something a production owner must agree to (such as sending a
     /// real secret in a URL, where servers log it): they run only on targets whose
@@ -67,6 +69,34 @@ public struct Probe: Sendable {
         self.steps = steps
         self.location = location
     }
+}
+
+/// A probe-level `skip_when` entry: values that, compared so, make the probe not applicable,
+/// with the reason reports give.
+public struct SkipCondition: Sendable {
+    public enum Comparison: String, Sendable, CaseIterable {
+        /// Every value renders to the same text: the variant is no variant here.
+        case equal
+        /// Two URIs that differ in the port alone, on a loopback IP host: RFC 8252 §7.3 lets a
+        /// native app's loopback redirect URI take any port.
+        case loopbackPortOnly = "loopback_port_only"
+
+        public func holds(_ values: [String]) -> Bool {
+            switch self {
+            case .equal:
+                return Set(values).count == 1
+            case .loopbackPortOnly:
+                let urls = values.compactMap(URLParts.init)
+                guard urls.count == values.count, let first = urls.first, first.isLoopbackIP else { return false }
+                let portless = Set(urls.map { "\($0.scheme.lowercased())://\($0.host.lowercased())\($0.path)?\($0.query ?? "")" })
+                return portless.count == 1 && Set(urls.map(\.port)).count > 1
+            }
+        }
+    }
+
+    public var comparison: Comparison
+    public var values: [Template]
+    public var because: String
 }
 
 /// A suite file: the probes of one seed heading.

@@ -7,6 +7,8 @@ public struct Step: Sendable {
     /// `otherwise: skip` the whole probe is not applicable to this target.
     public var when: [Expectation]
     public var skipProbeUnlessWhen: Bool = false
+    /// With `otherwise: skip`: the reason the skip gives, in a reviewer's words.
+    public var because: String?
     public var require: [Expectation]
     public var expect: [Expectation]
     public var location: SourceLocation

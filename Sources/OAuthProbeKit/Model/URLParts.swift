@@ -78,9 +78,18 @@ public struct URLParts: Sendable, Hashable {
         return host == "localhost" || host.hasPrefix("127.") || host == "[::1]"
     }
 
-    /// Query and fragment parameters, decoded as a form (`+` is a space), in order.
+    /// A loopback IP literal (127.0.0.0/8 or [::1]): the hosts RFC 8252 §7.3 lets vary the port.
+    public var isLoopbackIP: Bool {
+        host.hasPrefix("127.") || host == "[::1]"
+    }
+
+    /// Query and fragment parameters, decoded as a form (`+` is a space), in order. A fragment
+    /// that itself holds a query (`#attacker?code=…`, where a server appended its response to a
+    /// redirect URI with a fragment) gives that query's parameters too.
     public var parameters: [(name: String, value: String)] {
-        [query, fragment].compactMap { $0 }.flatMap(FormEncoding.decode)
+        var parts = [query, fragment].compactMap { $0 }
+        if let fragment, let mark = fragment.firstIndex(of: "?") { parts.append(String(fragment[fragment.index(after: mark)...])) }
+        return parts.flatMap(FormEncoding.decode)
     }
 }
 

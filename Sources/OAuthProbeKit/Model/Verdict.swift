@@ -85,7 +85,24 @@ public struct ProbeResult: Sendable {
     public var location: SourceLocation
     /// Set when a baseline waiver matched this result.
     public var waiver: WaiverStatus? = nil
+    /// How many times the probe ran: more than one when a server failure made it try again alone.
+    public var attempts = 1
+    /// The server failure (or network failure) that made this an error, if one did: worth
+    /// another attempt.
+    public var serverFailure: ServerFailure? = nil
 
     /// `redirect-uri.unregistered[path-suffix]`, the name used in every report.
     public var displayID: String { variant.map { "\(probeID)[\($0)]" } ?? probeID }
+}
+
+/// Where a server failure ended a probe: the step and its answer (`500 server_error`). A step
+/// named "" stands for a network failure.
+public struct ServerFailure: Sendable, Hashable {
+    public var step: String
+    public var answer: String
+
+    public init(step: String, answer: String) {
+        self.step = step
+        self.answer = answer
+    }
 }

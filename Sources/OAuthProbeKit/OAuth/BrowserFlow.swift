@@ -11,6 +11,9 @@ struct BrowserFlow {
     enum End: Sendable {
         /// The server sent the browser off the identity server, to this URL.
         case leftServer(String)
+        /// The server answered a page that posts an authorization response off the identity
+        /// server (`response_mode=form_post`): where it posts, and what.
+        case posted(action: String, fields: [(name: String, value: String)])
         /// The server answered a page and sent the browser nowhere (an error page, usually).
         case stayed(status: Int, title: String?)
     }
@@ -63,10 +66,26 @@ struct BrowserFlow {
                 consented = true
                 continue
             }
+            if let delivery = Self.responsePost(in: forms, page: request.url, server: server) {
+                return Outcome(end: delivery, signedIn: signedIn, consented: consented)
+            }
             return Outcome(end: .stayed(status: response.status, title: page.title),
                            signedIn: signedIn, consented: consented)
         }
         throw ProbeError("more than \(Self.maximumHops) redirects inside the identity server")
+    }
+
+    /// A form that carries an authorization response (code, tokens, error, state) to another
+    /// origin: the page delivers the response by posting it there, so the browser is sent off.
+    static func responsePost(in forms: [HTMLForm], page: String, server: URLParts) -> End? {
+        let responseFields: Set<String> = ["code", "access_token", "id_token", "error", "state"]
+        for form in forms {
+            let action = URLReference.resolve(form.action, against: page)
+            guard let target = URLParts(action), !target.isSameOrigin(as: server) else { continue }
+            let fields = form.submission()
+            if fields.contains(where: { responseFields.contains($0.name) }) { return .posted(action: action, fields: fields) }
+        }
+        return nil
     }
 
     static func get(_ url: String, referer: String? = nil) -> HTTPRequest {

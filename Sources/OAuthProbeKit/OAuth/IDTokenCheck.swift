@@ -33,19 +33,39 @@ struct IDTokenCheck {
 
     private func signature(of token: String, jwt: CompactJWT, jwks: Data) async -> String {
         guard let algorithm = jwt.algorithm, algorithm != "none" else { return "invalid" }
-        // A symmetric signature cannot be checked with a public key set, nor one whose kid the set lacks.
-        let kids = JSONValue.parse(jwks)?["keys"].flatMap { keys -> [String]? in
-            guard case .array(let items) = keys else { return nil }
-            return items.compactMap { $0["kid"]?.stringValue }
-        } ?? []
+        // A symmetric signature cannot be checked with a public key set.
         if algorithm.hasPrefix("HS") { return "no-key" }
-        if let kid = jwt.header["kid"]?.stringValue, !kids.contains(kid) { return "no-key" }
-        guard let keys = try? await JWTKeyCollection().add(jwksJSON: String(decoding: jwks, as: UTF8.self)) else { return "no-key" }
+        var candidates = Self.signingKeys(in: jwks)
+        if let kid = jwt.header["kid"]?.stringValue { candidates = candidates.filter { $0["kid"]?.stringValue == kid } }
+        // Key by key: one key jwt-kit cannot read must not hide the others.
+        let keys = JWTKeyCollection()
+        var added = 0
+        for key in candidates {
+            guard let set = try? JSONEncoder().encode(JSONValue.object(["keys": .array([key])])),
+                  (try? await keys.add(jwksJSON: String(decoding: set, as: UTF8.self))) != nil else { continue }
+            added += 1
+        }
+        guard added > 0 else { return "no-key" }
         do {
             _ = try await keys.verify(token, as: AnyClaims.self, iteratingKeys: true)
             return "valid"
         } catch {
             return "invalid"
+        }
+    }
+
+    /// The keys of a JWKS that can check a signature: public keys of the kinds jwt-kit reads
+    /// (RSA, EC, Ed25519) with a `kid`, not marked for encryption. Others (`oct`, X25519,
+    /// `use: enc`, keys with no `kid`) are passed over, as a relying party would.
+    static func signingKeys(in jwks: Data) -> [JSONValue] {
+        guard case .array(let keys)? = JSONValue.parse(jwks)?["keys"] else { return [] }
+        return keys.filter { key in
+            guard key["kid"]?.stringValue != nil, key["use"]?.stringValue != "enc" else { return false }
+            switch key["kty"]?.stringValue {
+            case "RSA", "EC": return true
+            case "OKP": return key["crv"]?.stringValue == "Ed25519"
+            default: return false
+            }
         }
     }
 }

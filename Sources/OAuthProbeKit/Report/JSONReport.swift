@@ -47,6 +47,9 @@ public struct ResultsDocument: Codable, Sendable {
         public var durationSeconds: Double
         public var location: Location
         public var waiver: WaiverStatus?
+        /// How many times the probe ran: after a server failure it runs again alone (absent in
+        /// files written before retries existed).
+        public var attempts: Int?
         /// A curl command for the exchange that decided the verdict, secrets as placeholders.
         public var reproduce: String?
         public var evidence: [RecordedExchange]
@@ -75,7 +78,7 @@ public enum JSONReport {
                       title: result.title, practice: result.practice, refs: result.refs, severity: result.severity,
                       verdict: result.verdict, message: result.message, durationSeconds: Double(ReportText.seconds(result.duration))!,
                       location: .init(file: result.location.file, line: result.location.line, column: result.location.column),
-                      waiver: result.waiver, reproduce: result.evidence.last.map(CurlCommand.of), evidence: result.evidence)
+                      waiver: result.waiver, attempts: result.attempts, reproduce: result.evidence.last.map(CurlCommand.of), evidence: result.evidence)
             })
     }
 

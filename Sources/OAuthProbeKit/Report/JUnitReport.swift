@@ -86,6 +86,9 @@ public enum JUnitReport {
         case (.skip, _):
             testcase.addChild(element("skipped", attributes: [("message", headline)], text: nil))
         }
+        if result.attempts > 1 {
+            testcase.addChild(element("system-out", attributes: [], text: ReportText.attemptsNote(result)))
+        }
         return testcase
     }
 

@@ -67,4 +67,9 @@ enum ReportText {
         var seen = Set<String>()
         return results.map(\.displayID).filter { seen.insert($0).inserted }
     }
+
+    /// Says that a probe needed more than one attempt, so a reader knows the server struggled.
+    static func attemptsNote(_ result: ProbeResult) -> String {
+        "ran \(result.attempts) times: the first attempt met a server failure under concurrent load, so it ran again alone"
+    }
 }

@@ -3,10 +3,34 @@ import Foundation
 /// Judges expectations against outcomes. Each check looks at what the server did (a token in
 /// the response, the browser's destination, the headers it sent), never at its wording.
 enum Evaluation {
-    /// Nil when the expectation holds; otherwise what was seen instead.
-    static func mismatch(_ expectation: Expectation, in outcome: StepOutcome, target: Target) -> String? {
-        holds(expectation.matcher, expectation.subject, outcome, target: target)
-            ? nil : actual(expectation.subject, outcome, target: target)
+    /// What an expectation comes to on an outcome.
+    enum Judgement: Equatable {
+        case holds
+        /// It does not hold; what was seen instead.
+        case fails(String)
+        /// The answer cannot settle it either way: no verdict may rest on it.
+        case undecided(String)
+    }
+
+    static func judge(_ expectation: Expectation, in outcome: StepOutcome, target: Target) -> Judgement {
+        if let reason = undecided(expectation.subject, expectation.matcher, outcome) { return .undecided(reason) }
+        return holds(expectation.matcher, expectation.subject, outcome, target: target)
+            ? .holds : .fails(actual(expectation.subject, outcome, target: target))
+    }
+
+    /// Why the outcome cannot settle this subject, if it cannot: a token answer that is neither
+    /// tokens nor a refusal, a scope nobody reported, a number the server never gave.
+    private static func undecided(_ subject: Subject, _ matcher: Matcher, _ outcome: StepOutcome) -> String? {
+        switch subject {
+        case .tokens:
+            if case .neither(let reason) = outcome.tokenAnswer { return reason }
+        case .field("scope"):
+            return outcome.tokensIssued ? outcome.scopeUnseen : nil
+        case .field(let name):
+            if matcher.comparesNumbers, outcome.fields[name] == nil { return "the server gave no \(name) to compare" }
+        default: break
+        }
+        return nil
     }
 
     private static func holds(_ matcher: Matcher, _ subject: Subject, _ outcome: StepOutcome, target: Target) -> Bool {
@@ -26,7 +50,7 @@ enum Evaluation {
             default: return false
             }
         case .tokens:
-            return matcher == .equals("issued") ? outcome.tokensIssued : !outcome.tokensIssued
+            return matcher == .equals("issued") ? outcome.tokenAnswer == .issued : outcome.tokenAnswer == .refused
         case .redirect:
             switch matcher {
             case .equals("none"), .absent: return outcome.redirect == nil
@@ -51,23 +75,37 @@ enum Evaluation {
     /// `words`: the value as a set, for `contains`, `lacks` and `within` (array items, or the
     /// words of a scope or header value).
     private static func compare(_ matcher: Matcher, _ value: String?, words: [String]?) -> Bool {
-        let folded = Set((words ?? []).map { $0.lowercased() })
+        let folded = Set((words ?? []).map(normalised))
         switch matcher {
         case .present: return value.map { !$0.isEmpty } ?? false
         case .absent: return value.map(\.isEmpty) ?? true
         case .equals(let expected): return value == expected
-        case .contains(let word): return folded.contains(word.lowercased())
-        case .lacks(let word): return !folded.contains(word.lowercased())
+        case .contains(let word): return folded.contains(normalised(word))
+        case .lacks(let word): return !folded.contains(normalised(word))
         case .within(let allowed): return folded.isSubset(of: Set(Self.words(allowed).map { $0.lowercased() }))
         case .atMost(let limit): return number(value).map { $0 <= (Double(limit) ?? -.infinity) } ?? false
         case .atLeast(let limit): return number(value).map { $0 >= (Double(limit) ?? .infinity) } ?? false
-        case .differsFrom(let other): return value != other
+        case .differsFrom(let other): return value != other || value.map(isReissuedJWT) == true
         case .jwt: return value.flatMap(CompactJWT.init) != nil
         case .statusClass, .oneOf, .allOf, .not: return false
         }
     }
 
     private static func number(_ value: String?) -> Double? { value.flatMap { Double($0) } }
+
+    /// An item compared as a set of words, case aside: `"token id_token"` is `"id_token token"`
+    /// (a response type is a set, OAuth 2.0 Multiple Response Types §3).
+    private static func normalised(_ item: String) -> String {
+        words(item).map { $0.lowercased() }.sorted().joined(separator: " ")
+    }
+
+    /// A JWT with no `jti`, issued within the last two seconds: a signer with deterministic
+    /// signatures (RS256) gives two requests in the same second the same bytes. RFC 7519 makes
+    /// `jti` optional, so equal bytes then are two issuances, not one token handed out twice.
+    private static func isReissuedJWT(_ token: String) -> Bool {
+        guard let jwt = CompactJWT(token), jwt.claims["jti"] == nil, case .number(let issuedAt)? = jwt.claims["iat"] else { return false }
+        return abs(Date().timeIntervalSince1970 - issuedAt) <= 2
+    }
 
     static func words(_ text: String) -> [String] {
         text.split { $0 == " " || $0 == "," || $0 == "\t" }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -93,7 +131,12 @@ enum Evaluation {
     static func actual(_ subject: Subject, _ outcome: StepOutcome, target: Target) -> String {
         switch subject {
         case .status: outcome.status.map { "status \($0)" } ?? "no response"
-        case .tokens: outcome.tokensIssued ? "tokens issued" : "no tokens"
+        case .tokens:
+            switch outcome.tokenAnswer {
+            case .issued: (outcome.status.map { (200..<300).contains($0) } ?? true) ? "tokens issued" : "tokens issued in a \(outcome.status!) answer"
+            case .refused: "a refusal"
+            case .neither(let reason): reason
+            }
         case .redirect:
             outcome.redirect.map { outcome.redirectedOutsideRegistered ? "the browser was sent to \($0)" : "the browser was sent to the registered URI: \($0)" }
                 ?? "the browser stayed on the identity server"

@@ -9,19 +9,31 @@ struct ProbeExecution {
     let settings: TransportSettings
     /// Why the target's metadata could not be fetched, if it could not: no probe can run then.
     var discoveryFailure: String?
+    /// The server failure that ended the previous attempt of this probe. Met again at the same
+    /// step with the same answer, after a control succeeded, it is taken as a refusal.
+    var previousFailure: ServerFailure?
 
     func run() async -> ProbeResult {
         let started = ContinuousClock.now
         let session = ProbeSession(target: target, endpoints: endpoints, settings: settings)
-        let (verdict, message) = await verdict(session: session)
-        return ProbeResult(
+        var ending = Ending()
+        let (verdict, message) = await verdict(session: session, ending: &ending)
+        var result = ProbeResult(
             target: target.name, suite: item.suite.name, probeID: item.probe.id, variant: item.variant?.name,
             title: item.probe.title, practice: item.probe.practice, refs: item.probe.refs, severity: item.probe.severity,
             verdict: verdict, message: session.redactor.redact(message), evidence: session.evidence,
             duration: ContinuousClock.now - started, location: item.variant?.location ?? item.probe.location)
+        result.serverFailure = verdict == .error ? ending.serverFailure : nil
+        return result
     }
 
-    private func verdict(session: ProbeSession) async -> (Verdict, String) {
+    /// What a run leaves for the runner besides the verdict: whether the server (or the network)
+    /// failed, so the probe is worth another attempt alone.
+    private struct Ending {
+        var serverFailure: ServerFailure?
+    }
+
+    private func verdict(session: ProbeSession, ending: inout Ending) async -> (Verdict, String) {
         if let reason = item.skipReason { return (.skip, reason) }
         if let discoveryFailure { return (.error, "metadata discovery failed: \(discoveryFailure)") }
         let missing = item.probe.endpoints.filter { endpoints.url($0) == nil }
@@ -32,34 +44,52 @@ struct ProbeExecution {
         }
         var context = TemplateContext(target: target, endpoints: endpoints, variant: item.variant)
         var notes: [String] = []
+        var controlSucceeded = false
         do {
             for binding in item.probe.bindings {
                 context.bindings[binding.name] = try context.render(binding.value)
             }
+            if let reason = try notApplicable(context) { return (.skip, "not applicable: \(reason)") }
             for step in item.probe.steps {
                 if let unmet = try step.when.first(where: { !(try condition($0, holdsIn: context)) }) {
                     if step.skipProbeUnlessWhen {
-                        return (.skip, "not applicable: \(unmet) does not hold\(context.outcomes[unmet.step ?? ""].map { " (\($0.summary))" } ?? "")")
+                        let seen = context.outcomes[unmet.step ?? ""].map { " (\($0.summary))" } ?? ""
+                        return (.skip, "not applicable: \(step.because ?? "\(unmet) does not hold")\(seen)")
                     }
                     notes.append("step '\(step.name)' not needed: \(unmet) does not hold")
                     continue
                 }
-                let outcome = try await perform(step, context: context, session: session)
+                var outcome = try await perform(step, context: context, session: session)
+                if outcome.serverFailure != nil, controlSucceeded, !step.expect.isEmpty,
+                   previousFailure == ServerFailure(step: step.name, answer: outcome.answer) {
+                    outcome.serverErrorTakenAsRefusal = true
+                    outcome.undecided = nil
+                    notes.append("step '\(step.name)' answered \(outcome.answer) on every attempt: a refusal in the wrong words (RFC 6749 §5.2 and §4.1.2.1 name the error codes for one)")
+                }
                 context.outcomes[step.name] = outcome
                 if let failure = outcome.serverFailure {
+                    ending.serverFailure = ServerFailure(step: step.name, answer: outcome.answer)
                     return (.error, "step '\(step.name)': \(failure), so its answer is no verdict (\(outcome.summary))")
                 }
-                let unmet = try mismatches(step.require, outcome, context)
-                if !unmet.isEmpty {
-                    return (.error, "precondition not met at step '\(step.name)': " + describe(unmet, outcome))
+                if let reason = outcome.undecided {
+                    return (.error, "step '\(step.name)': \(reason), so its answer is no verdict (\(outcome.summary))")
                 }
-                let failed = try mismatches(step.expect, outcome, context)
-                if !failed.isEmpty {
-                    return (.fail, "step '\(step.name)': " + describe(failed, outcome))
+                switch try judge(step.require, outcome, context) {
+                case .undecided(let reason): return (.error, "step '\(step.name)': \(reason)")
+                case .unmet(let unmet): return (.error, "precondition not met at step '\(step.name)': " + describe(unmet, outcome))
+                case .met: controlSucceeded = controlSucceeded || !step.require.isEmpty
+                }
+                switch try judge(step.expect, outcome, context) {
+                case .undecided(let reason): return (.error, "step '\(step.name)': \(reason), so no verdict (\(outcome.summary))")
+                case .unmet(let failed): return (.fail, "step '\(step.name)': " + describe(failed, outcome))
+                case .met: break
                 }
                 notes.append("\(step.name): \(outcome.summary)")
             }
+        } catch let skip as ProbeSkip {
+            return (.skip, "not applicable: \(skip.reason)")
         } catch let error as ProbeError {
+            ending.serverFailure = error.transient ? ServerFailure(step: "", answer: error.message) : nil
             return (.error, error.message)
         } catch {
             return (.error, "\(error)")
@@ -67,14 +97,37 @@ struct ProbeExecution {
         return (.pass, notes.joined(separator: "; "))
     }
 
-    /// The expectations that do not hold, with what was seen instead. Templates in their
-    /// literals (`{{policy.max_access_token_lifetime}}`) are filled first.
-    private func mismatches(_ expectations: [Expectation], _ outcome: StepOutcome, _ context: TemplateContext) throws -> [(Expectation, String)] {
-        try expectations.compactMap { expectation in
+    /// The first of the probe's `skip_when` conditions that holds, as its reason.
+    private func notApplicable(_ context: TemplateContext) throws -> String? {
+        for condition in item.probe.skipWhen {
+            let values = try condition.values.map(context.render)
+            if condition.comparison.holds(values) { return condition.because }
+        }
+        return nil
+    }
+
+    /// What a list of expectations comes to: all met, some unmet (with what was seen), or not
+    /// decidable on this answer.
+    private enum Conclusion {
+        case met
+        case unmet([(Expectation, String)])
+        case undecided(String)
+    }
+
+    /// Judges expectations after filling the templates in their literals
+    /// (`{{policy.max_access_token_lifetime}}`).
+    private func judge(_ expectations: [Expectation], _ outcome: StepOutcome, _ context: TemplateContext) throws -> Conclusion {
+        var unmet: [(Expectation, String)] = []
+        for expectation in expectations {
             var filled = expectation
             filled.matcher = try expectation.matcher.mapLiterals { try context.render(text: $0, at: expectation.location) }
-            return Evaluation.mismatch(filled, in: outcome, target: target).map { (filled, $0) }
+            switch Evaluation.judge(filled, in: outcome, target: target) {
+            case .holds: continue
+            case .fails(let actual): unmet.append((filled, actual))
+            case .undecided(let reason): return .undecided("\(filled.subject.name) cannot be judged: \(reason)")
+            }
         }
+        return unmet.isEmpty ? .met : .unmet(unmet)
     }
 
     /// `expected code: absent, got code = …`, then what the step saw unless that was already said.
@@ -85,7 +138,11 @@ struct ProbeExecution {
 
     private func condition(_ expectation: Expectation, holdsIn context: TemplateContext) throws -> Bool {
         guard let name = expectation.step, let outcome = context.outcomes[name] else { return false }
-        return try mismatches([expectation], outcome, context).isEmpty
+        switch try judge([expectation], outcome, context) {
+        case .met: return true
+        case .unmet: return false
+        case .undecided(let reason): throw ProbeError("step '\(name)': \(reason), so it cannot decide what comes next")
+        }
     }
 
     // MARK: Actions
@@ -102,14 +159,15 @@ struct ProbeExecution {
         func send(_ request: HTTPRequest, as actor: Actor) async throws -> StepOutcome {
             Self.outcome(of: try await session.send(request, as: actor, step: step.name))
         }
-        /// A grant at the token endpoint; an issued token without `scope` was granted the scope
-        /// asked for (RFC 6749 §5.1).
+        /// A grant at the token endpoint. Its answer must be tokens or a refusal: anything else
+        /// settles nothing. Issued tokens are completed with what the token itself shows.
         func grant(_ form: [(String, String)], role: ClientRole, authentication: ClientAuthentication, requestedScope: String?) async throws -> StepOutcome {
             let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(role), authentication: authentication)
             var outcome = try await send(request, as: .client(role))
-            if outcome.tokensIssued, outcome.fields["scope"] == nil, let requestedScope {
-                outcome.fields["scope"] = requestedScope
-                outcome.summary += " (no scope: granted as requested)"
+            switch outcome.tokenAnswer {
+            case .neither(let reason): outcome.undecided = reason
+            case .refused: break
+            case .issued: try await complete(&outcome, role: role, step: step.name, session: session)
             }
             return outcome
         }
@@ -118,6 +176,15 @@ struct ProbeExecution {
         case .discover:
             let url = endpoints.metadata?.url ?? Metadata.candidateURLs(issuer: target.issuer)[0]
             var outcome = try await send(HTTPRequest(method: "GET", url: url, headers: [HTTPHeader(name: "Accept", value: "application/json")]), as: .caller)
+            guard case .object? = outcome.json else {
+                if outcome.status == 200 { outcome.undecided = "the metadata document at \(url) is not a JSON object" }
+                return outcome
+            }
+            // RFC 8414 §2: an absent grant_types_supported means ["authorization_code", "implicit"].
+            if outcome.json?["grant_types_supported"] == nil {
+                outcome.fields["grant_types_supported"] = "authorization_code implicit"
+                outcome.summary += " (no grant_types_supported: RFC 8414 §2's default, authorization_code and implicit)"
+            }
             // RFC 9207: iss is owed when the server says it sends it, or the organisation demands it.
             let advertised = outcome.json?["authorization_response_iss_parameter_supported"] == .bool(true)
             outcome.fields["iss_parameter_required"] = String(advertised || target.policy.requireIssParameter)
@@ -216,15 +283,18 @@ struct ProbeExecution {
         }
         let clientID = try parameters.clientID.map(context.render) ?? client.clientID
         let responseType = try parameters.responseType.map(context.render) ?? "code"
-        let scope = try parameters.scope.map(context.render) ?? client.scope
+        let responseTypes = Set(Evaluation.words(responseType))
+        let scope = try parameters.scope.map(context.render) ?? Self.defaultScope(of: client, role: parameters.client, responseTypes: responseTypes)
         let state = Base64URL.randomToken()
-        let pkce = PKCE(method: parameters.pkce)
+        // PKCE belongs to the code: a response type without one sends none, so an attack on the
+        // response type differs from its control in the response type alone.
+        let pkce = PKCE(method: responseTypes.contains("code") ? parameters.pkce : .none)
         var query = [("response_type", responseType), ("client_id", clientID), ("redirect_uri", redirectURI)]
         if let scope { query.append(("scope", scope)) }
         query.append(("state", state))
         // OpenID Connect requires a nonce with id tokens from the front channel (Core §3.2.2.1).
         var nonce: String?
-        if (scope ?? "").split(separator: " ").contains("openid") || responseType.contains("id_token") {
+        if (scope ?? "").split(separator: " ").contains("openid") || responseTypes.contains("id_token") {
             nonce = Base64URL.randomToken()
             query.append(("nonce", nonce!))
         }
@@ -259,14 +329,27 @@ struct ProbeExecution {
         switch result.end {
         case .leftServer(let location):
             outcome.redirect = location
-            for (name, value) in URLParts(location)?.parameters ?? [] where outcome.fields[name] == nil {
-                outcome.fields[name] = value
-            }
+            take(URLParts(location)?.parameters ?? [], into: &outcome)
             outcome.summary = "the browser was sent to \(location)"
+            outcome.undecided = Self.elsewhere(location, sent: redirectURI, registered: client.redirectURI, outcome: outcome)
+        case .posted(let action, let fields):
+            // form_post (or a page that auto-submits): the response goes to `action` in a POST.
+            outcome.redirect = action
+            take(fields, into: &outcome)
+            outcome.summary = "the browser was made to post \(fields.map(\.name).joined(separator: ", ")) to \(action)"
+            outcome.undecided = Self.elsewhere(action, sent: redirectURI, registered: client.redirectURI, outcome: outcome)
         case .stayed(let status, let title):
             outcome.status = status
             outcome.summary = "the server answered \(status)\(title.map { " (\"\($0)\")" } ?? "") and sent the browser nowhere"
+            // RFC 6749 §4.1.2.1: a request the server will not redirect is answered with an
+            // error page; any other page (a sign-in shown again, a rate limit, script delivery)
+            // decides nothing.
+            if !(400..<500).contains(status) || StepOutcome.inconclusiveStatuses.contains(status) {
+                outcome.undecided = "the browser stayed on a \(status) page that is neither a redirect to the client nor an error page"
+            }
         }
+        outcome.fields["response_kind"] = ["code", "access_token", "id_token", "error"].first { outcome.fields[$0] != nil }
+            .map { $0 == "code" ? "code" : $0 == "error" ? "error" : "tokens" } ?? "none"
         // What later steps reuse, taken from what this step sent.
         outcome.fields["redirect_uri"] = redirectURI
         if let scope { outcome.fields["requested_scope"] = scope }
@@ -275,16 +358,78 @@ struct ProbeExecution {
         return outcome
     }
 
+    private func take(_ parameters: [(name: String, value: String)], into outcome: inout StepOutcome) {
+        for (name, value) in parameters where outcome.fields[name] == nil { outcome.fields[name] = value }
+    }
+
+    /// The scope an authorization request asks for unless the step says otherwise: the
+    /// client's. `response_type=token` is no OpenID Connect flow, so it asks for the client's
+    /// other scopes; a client with none makes the request pointless.
+    static func defaultScope(of client: Client, role: ClientRole, responseTypes: Set<String>) throws -> String? {
+        guard responseTypes == ["token"], let scope = client.scope else { return client.scope }
+        let plain = Evaluation.words(scope).filter { $0 != "openid" }
+        if plain.isEmpty {
+            throw ProbeSkip("response_type=token may not ask for openid (it is no OpenID Connect flow) and the \(role.rawValue) client has no other scope")
+        }
+        return plain.joined(separator: " ")
+    }
+
+    /// Why the place the browser was sent decides nothing, if it does not: neither the redirect
+    /// URI sent nor the registered one, and carrying no authorization response (a sign-in or
+    /// error page on another origin, as federated sign-in does).
+    static func elsewhere(_ destination: String, sent: String, registered: String?, outcome: StepOutcome) -> String? {
+        let base = URLParts(destination)?.base
+        if [sent, registered].contains(where: { $0.flatMap(URLParts.init)?.base == base }) { return nil }
+        if ["code", "error", "access_token", "id_token", "state"].contains(where: { outcome.fields[$0] != nil }) { return nil }
+        return "the browser was sent to \(URLParts(destination)?.origin ?? destination), which is neither the redirect URI nor the identity server, with no authorization response (a sign-in or error page elsewhere?)"
+    }
+
+    /// Codes and tokens the server hands out complete what a token answer says: the scope the
+    /// token really carries when the answer leaves it out (RFC 6749 §5.1), and a lifetime from a
+    /// JWT's `exp` when there is no `expires_in`.
+    private func complete(_ outcome: inout StepOutcome, role: ClientRole, step: String, session: ProbeSession) async throws {
+        let token = outcome.fields["access_token"] ?? ""
+        let claims = CompactJWT(token)?.claims
+        if outcome.fields["expires_in"] == nil, case .number(let expiry)? = claims?["exp"] {
+            outcome.fields["expires_in"] = String(Int((expiry - Date().timeIntervalSince1970).rounded()))
+            outcome.summary += " (no expires_in; the JWT's exp is \(outcome.fields["expires_in"]!) s away)"
+        }
+        guard outcome.fields["scope"] == nil else { return }
+        if let claimed = claims?["scope"]?.stringValue ?? claims?["scp"].flatMap({ $0.arrayOfStrings?.joined(separator: " ") ?? $0.stringValue }) {
+            outcome.fields["scope"] = claimed
+            outcome.summary += " (no scope in the answer; the token's scope claim: \(claimed))"
+            return
+        }
+        if let introspected = try await introspectedScope(of: token, role: role, step: step, session: session) {
+            outcome.fields["scope"] = introspected
+            outcome.summary += " (no scope in the answer; introspection: \(introspected))"
+            return
+        }
+        outcome.scopeUnseen = "the answer omits scope and the token's own scope cannot be seen (an opaque token and no introspection endpoint a client may use)"
+    }
+
+    /// The scope RFC 7662 introspection reports for a token, asked as a client that has a secret.
+    private func introspectedScope(of token: String, role: ClientRole, step: String, session: ProbeSession) async throws -> String? {
+        guard let url = endpoints.url(.introspection),
+              let asker = [role, .confidential, .service].first(where: { target.clients[$0]?.secret != nil }),
+              let client = target.clients[asker] else { return nil }
+        let request = ClientRequests.post(to: url, parameters: [("token", token), ("token_type_hint", "access_token")], as: client)
+        let answer = Self.outcome(of: try await session.send(request, as: .client(asker), step: step))
+        guard answer.status == 200, answer.json?["active"] == .bool(true) else { return nil }
+        return answer.fields["scope"]
+    }
+
     /// The response as an outcome: JSON fields flattened, and a summary that names the fields
     /// present but never shows a token's value.
     static func outcome(of response: HTTPResponse) -> StepOutcome {
         var outcome = StepOutcome(status: response.status, headers: response.headers, summary: "")
         outcome.json = JSONValue.parse(response.body)
+        outcome.bodyLength = response.body.count
         if case .object(let object)? = outcome.json {
             for (key, value) in object { outcome.fields[key] = value.text }
         }
         // Status and error together: what a probe compares when two answers must differ.
-        outcome.fields["answer"] = "\(response.status) \(outcome.fields["error"] ?? "-")"
+        outcome.fields["answer"] = outcome.answer
         let tokens = ["access_token", "refresh_token", "id_token"].filter { outcome.fields[$0] != nil }
         var summary = "the server answered \(response.status)"
         if !tokens.isEmpty { summary += " with \(tokens.joined(separator: ", "))" }

@@ -58,7 +58,7 @@ final class ProbeSession: @unchecked Sendable {
             return response
         } catch {
             record(request, failure: error.description, step: step, actor: actor, elapsed: ContinuousClock.now - started)
-            throw ProbeError("\(request.method) \(redactor.redact(request.url)): \(error)")
+            throw ProbeError("\(request.method) \(redactor.redact(request.url)): \(error)", transient: true)
         }
     }
 

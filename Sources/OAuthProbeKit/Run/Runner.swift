@@ -62,17 +62,40 @@ public struct Runner: Sendable {
             }
             return results.compactMap { $0 }
         }
+        let retried = await retryServerFailures(results, of: plan, discoveries: discoveries)
         let targets = plan.targets.enumerated().map { index, target in
             RunRecord.TargetRecord(name: target.name, issuer: target.issuer, metadata: discoveries[index]?.metadata?.document,
                                    metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure)
         }
-        return RunRecord(targets: targets, results: results, started: startedAt, finished: Date())
+        return RunRecord(targets: targets, results: retried, started: startedAt, finished: Date())
     }
 
-    private func run(_ item: PlannedProbe, on target: Target, discovery: Discovery) async -> ProbeResult {
+    /// Pauses before each further attempt: a struggling server gets time to recover.
+    static let retryBackoff: [Duration] = [.seconds(1), .seconds(3)]
+
+    /// Probes that ended in `error` because the server (or the network) failed run again after
+    /// the concurrent pass, one at a time, up to twice: small servers fail under parallel load
+    /// and answer alone. The result keeps the count of attempts.
+    private func retryServerFailures(_ results: [ProbeResult], of plan: Plan, discoveries: [Int: Discovery]) async -> [ProbeResult] {
+        var results = results
+        for index in results.indices where results[index].serverFailure != nil {
+            let item = plan.items[index]
+            for backoff in Self.retryBackoff {
+                guard let failure = results[index].serverFailure else { break }
+                try? await Task.sleep(for: backoff)
+                let attempts = results[index].attempts + 1
+                results[index] = await run(item, on: plan.targets[item.targetIndex], discovery: discoveries[item.targetIndex]!,
+                                           previousFailure: failure)
+                results[index].attempts = attempts
+            }
+        }
+        return results
+    }
+
+    private func run(_ item: PlannedProbe, on target: Target, discovery: Discovery, previousFailure: ServerFailure? = nil) async -> ProbeResult {
         let endpoints = EndpointMap(target: target, metadata: discovery.metadata)
         return await ProbeExecution(item: item, target: target, endpoints: endpoints, settings: settings(for: target),
-                                    discoveryFailure: discovery.failure).run()
+                                    discoveryFailure: discovery.failure, previousFailure: previousFailure).run()
     }
 
     func settings(for target: Target) -> TransportSettings {

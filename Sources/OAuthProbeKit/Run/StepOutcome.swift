@@ -1,3 +1,5 @@
+import Foundation
+
 /// What one step observed, in terms expectations can judge.
 struct StepOutcome: Sendable {
     var status: Int?
@@ -7,6 +9,8 @@ struct StepOutcome: Sendable {
     var fields: [String: String] = [:]
     /// The response body, when it was JSON.
     var json: JSONValue?
+    /// Bytes in the response body: an empty refusal differs from a page.
+    var bodyLength = 0
     /// Authorize only: where the server sent the browser when it left the identity server.
     var redirect: String?
     /// Authorize only: the client's registered redirect URI and the state that was sent.
@@ -14,10 +18,28 @@ struct StepOutcome: Sendable {
     var sentState: String?
     /// One line saying what happened, for messages (may hold secrets: redact before showing).
     var summary: String
+    /// Why no verdict can rest on this answer: it is neither what the practice asks for nor a
+    /// refusal (a 200 without tokens, a page that is neither an error nor a redirect, a sign-in
+    /// page on another origin). The probe ends with `error`.
+    var undecided: String?
+    /// Why the granted scope cannot be judged: the response omits `scope` and neither the token
+    /// nor introspection shows it. Only expectations on `scope` are then undecided.
+    var scopeUnseen: String?
+    /// The step answered `server_error` exactly as on the attempt before, alone and after a
+    /// control succeeded: a refusal in the wrong words, judged as a refusal.
+    var serverErrorTakenAsRefusal = false
+
+    init(status: Int? = nil, headers: [HTTPHeader] = [], fields: [String: String] = [:], summary: String) {
+        self.status = status
+        self.headers = headers
+        self.fields = fields
+        self.summary = summary
+    }
 
     /// The server failed rather than decided (a 5xx, or `server_error` / `temporarily_unavailable`,
     /// RFC 6749 §4.1.2.1): a refusal and a crash look alike from outside, so no verdict rests on it.
     var serverFailure: String? {
+        guard !serverErrorTakenAsRefusal else { return nil }
         if let status, status >= 500 { return "the server failed with status \(status)" }
         if let error = fields["error"], ["server_error", "temporarily_unavailable"].contains(error) {
             return "the server answered error=\(error)"
@@ -25,14 +47,41 @@ struct StepOutcome: Sendable {
         return nil
     }
 
+    /// Status and OAuth error together (`400 invalid_grant`): what identifies an answer when
+    /// two attempts must be compared.
+    var answer: String { "\(status.map(String.init) ?? "no response") \(fields["error"] ?? "-")" }
+
     func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 
-    /// An access token came back with a success status: the server granted access.
-    var tokensIssued: Bool {
-        guard let status, (200..<300).contains(status) else { return false }
-        return !(fields["access_token"] ?? "").isEmpty
+    /// The answer carries an access token, whatever its status: a token in a 400 is still a token.
+    var tokensIssued: Bool { !(fields["access_token"] ?? "").isEmpty }
+
+    /// How a token request was answered.
+    enum TokenAnswer: Equatable {
+        case issued
+        /// An error answer as RFC 6749 §5.2 defines it: a 4xx with a JSON `error` (or, as some
+        /// servers answer, a bare 400, 401 or 403 with no body at all).
+        case refused
+        /// Neither: no verdict may rest on it.
+        case neither(String)
+    }
+
+    /// Statuses that say nothing about the request's content: the endpoint is elsewhere, the
+    /// method or media type is wrong, or the server asks the client to slow down.
+    static let inconclusiveStatuses: Set<Int> = [404, 405, 406, 407, 408, 411, 413, 414, 415, 429, 431]
+
+    var tokenAnswer: TokenAnswer {
+        if tokensIssued { return .issued }
+        if serverErrorTakenAsRefusal { return .refused }
+        guard let status else { return .neither("nothing answered") }
+        guard (400..<500).contains(status), !Self.inconclusiveStatuses.contains(status) else {
+            return .neither("the server answered \(status) without an access token and without refusing (RFC 6749 §5.2 refuses with a 4xx error)")
+        }
+        if fields["error"] != nil, case .object? = json { return .refused }
+        if bodyLength == 0, [400, 401, 403].contains(status) { return .refused }
+        return .neither("the server answered \(status) without the JSON error of RFC 6749 §5.2, so it is no clear refusal")
     }
 
     /// The browser was sent somewhere other than the registered redirect URI. Compared as

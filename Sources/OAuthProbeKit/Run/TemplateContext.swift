@@ -34,6 +34,10 @@ struct TemplateContext {
             var value = base
             for accessor in path[split...] {
                 guard let part = Self.urlPart(accessor, of: value) else {
+                    // A URI with no authority (a native app's custom scheme) has no parts to bend.
+                    if URLParts(value) == nil {
+                        throw ProbeSkip("'\(value)' has no host to take the \(accessor) of (a custom scheme?), so {{\(reference)}} cannot be built")
+                    }
                     throw ProbeError("{{\(reference)}}: '\(accessor)' is not a part of the URL '\(value)'")
                 }
                 value = part
