@@ -100,8 +100,25 @@ class Handler(BaseHTTPRequestHandler):
                                       ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/")])
         elif path == "/_/bytes":
             self.send(200, b"x" * int(q.get("n", "0")))
+        elif path == "/_/answer":
+            # A canned answer: status, body and content type from the query.
+            self.send(int(q.get("code", "200")), q.get("body", "").encode(),
+                      [("Content-Type", q.get("type", "application/json"))])
+        elif path == "/_/flaky":
+            # Fails with 500 server_error the first `fail` times a `key` is asked, then answers 200.
+            with FLAKY_LOCK:
+                seen = FLAKY.get(q["key"], 0)
+                FLAKY[q["key"]] = seen + 1
+            if seen < int(q.get("fail", "1")):
+                self.send(500, b'{"error": "server_error"}', [("Content-Type", "application/json")])
+            else:
+                self.send(200, b'{"ok": true}', [("Content-Type", "application/json")])
         else:
             self.echo(body)
+
+
+FLAKY = {}
+FLAKY_LOCK = threading.Lock()
 
 
 class Server(ThreadingHTTPServer):

@@ -29,13 +29,6 @@ struct StepOutcome: Sendable {
     /// control succeeded: a refusal in the wrong words, judged as a refusal.
     var serverErrorTakenAsRefusal = false
 
-    init(status: Int? = nil, headers: [HTTPHeader] = [], fields: [String: String] = [:], summary: String) {
-        self.status = status
-        self.headers = headers
-        self.fields = fields
-        self.summary = summary
-    }
-
     /// The server failed rather than decided (a 5xx, or `server_error` / `temporarily_unavailable`,
     /// RFC 6749 §4.1.2.1): a refusal and a crash look alike from outside, so no verdict rests on it.
     var serverFailure: String? {

@@ -1,0 +1,254 @@
+import Foundation
+import JWTKit
+import Testing
+@testable import OAuthProbeKit
+
+/// Judgements that must hold on any server (issue 9): each case is an answer a real server gives,
+/// and the verdict it must lead to. The old judgement got every one of them wrong.
+@Suite("Judgements that hold on every server")
+struct JudgementTests {
+    static let target = Target(name: "t", issuer: "https://idp.example.com", allowInsecureHTTP: true, file: "t.yaml")
+    static let here = SourceLocation(file: "s", line: 1, column: 1)
+
+    static func answer(_ status: Int, _ body: String) -> StepOutcome {
+        var outcome = ProbeExecution.outcome(of: HTTPResponse(status: status, headers: [], body: Data(body.utf8), duration: .zero))
+        outcome.summary = "\(status) \(body)"
+        return outcome
+    }
+
+    static func judge(_ subject: Subject, _ matcher: Matcher, _ outcome: StepOutcome) -> Evaluation.Judgement {
+        Evaluation.judge(Expectation(subject: subject, matcher: matcher, location: here), in: outcome, target: target)
+    }
+
+    // Item 8: refused means refused.
+    struct TokenCase: Sendable, CustomTestStringConvertible {
+        var status: Int
+        var body: String
+        var answer: String
+        var testDescription: String { "\(status) \(body) → \(answer)" }
+    }
+
+    @Test("tokens: none holds only for an RFC 6749 §5.2 refusal; tokens in an error answer are tokens", arguments: [
+        TokenCase(status: 400, body: #"{"error": "invalid_grant"}"#, answer: "refused"),
+        TokenCase(status: 401, body: #"{"error": "invalid_client"}"#, answer: "refused"),
+        TokenCase(status: 403, body: "", answer: "refused"),
+        TokenCase(status: 200, body: "{}", answer: "neither"),
+        TokenCase(status: 200, body: "<html>sign in</html>", answer: "neither"),
+        TokenCase(status: 302, body: "", answer: "neither"),
+        TokenCase(status: 404, body: #"{"error": "not_found"}"#, answer: "neither"),
+        TokenCase(status: 405, body: "", answer: "neither"),
+        TokenCase(status: 429, body: #"{"error": "slow_down"}"#, answer: "neither"),
+        TokenCase(status: 400, body: "<html>Bad Request</html>", answer: "neither"),
+        TokenCase(status: 400, body: #"{"error": "invalid_grant", "access_token": "leaked"}"#, answer: "issued"),
+    ])
+    func refusal(_ check: TokenCase) {
+        let outcome = Self.answer(check.status, check.body)
+        let judgement = Self.judge(.tokens, .equals("none"), outcome)
+        switch check.answer {
+        case "refused": #expect(judgement == .holds)
+        case "issued": #expect(judgement == .fails("tokens issued in a 400 answer"))
+        default:
+            guard case .undecided = judgement else { Issue.record("\(judgement)"); return }
+        }
+    }
+
+    // Item 1: scope from the token, not from an omitted field.
+    @Test("an omitted scope nobody can see is no verdict; a seen one is judged")
+    func unseenScope() {
+        var outcome = Self.answer(200, #"{"access_token": "opaque"}"#)
+        outcome.scopeUnseen = "cannot be seen"
+        guard case .undecided = Self.judge(.field("scope"), .lacks("write"), outcome) else { Issue.record("must be undecided"); return }
+        outcome.scopeUnseen = nil
+        outcome.fields["scope"] = "read write"
+        #expect(Self.judge(.field("scope"), .lacks("write"), outcome) == .fails("scope = read write"))
+        // A refusal carries no scope and needs none.
+        #expect(Self.judge(.field("scope"), .lacks("write"), Self.answer(400, #"{"error": "invalid_scope"}"#)) == .holds)
+    }
+
+    @Test("unallowed_scope must be one scope token", arguments: ["write", "write admin", "\"write\""])
+    func unallowedScope(scope: String) throws {
+        let file = try TestSupport.write("""
+            name: t
+            issuer: https://idp.example.com
+            unallowed_scope: '\(scope)'
+            """)
+        let (_, diagnostics) = TargetLoader(environment: [:]).load(file: file)
+        #expect(diagnostics.contains { $0.message.hasPrefix("unallowed_scope: give one scope token") } == (scope != "write"))
+    }
+
+    // Item 7: what the RFCs require of lifetimes and of distinct tokens.
+    @Test("a missing number is no verdict")
+    func missingLifetime() {
+        guard case .undecided = Self.judge(.field("expires_in"), .atMost("3600"), Self.answer(200, #"{"access_token": "a"}"#)) else {
+            Issue.record("an absent expires_in cannot be compared"); return
+        }
+    }
+
+    static func jwt(_ claims: String) -> String {
+        Base64URL.encode(Data(#"{"alg":"RS256"}"#.utf8)) + "." + Base64URL.encode(Data(claims.utf8)) + ".c2ln"
+    }
+
+    @Test("identical JWTs without jti issued this second are two issuances; an old or jti-bearing one is reuse")
+    func deterministicJWT() {
+        let now = Int(Date().timeIntervalSince1970)
+        let fresh = Self.jwt(#"{"sub":"u","iat":\#(now)}"#)
+        let old = Self.jwt(#"{"sub":"u","iat":\#(now - 600)}"#)
+        let withID = Self.jwt(#"{"sub":"u","iat":\#(now),"jti":"1"}"#)
+        for (token, differs) in [(fresh, true), (old, false), (withID, false)] {
+            var outcome = Self.answer(200, "{}")
+            outcome.fields["access_token"] = token
+            #expect((Self.judge(.field("access_token"), .differsFrom(token), outcome) == .holds) == differs)
+        }
+    }
+
+    // Item 13: metadata read as RFC 8414 and OAuth 2.0 Multiple Response Types define it.
+    @Test("response types compare as sets of words")
+    func responseTypeSets() {
+        let outcome = Self.answer(200, #"{"response_types_supported": ["code", "token id_token"]}"#)
+        #expect(Self.judge(.field("response_types_supported"), .lacks("id_token token"), outcome) != .holds)
+        #expect(Self.judge(.field("response_types_supported"), .lacks("token"), outcome) == .holds)
+    }
+
+    @Test("a fragment that holds a query gives its parameters")
+    func fragmentQuery() {
+        let parameters = URLParts("https://client.example/cb#attacker?code=abc&state=s")!.parameters
+        #expect(parameters.contains { $0.name == "code" && $0.value == "abc" })
+    }
+
+    // Item 9: where the browser went decides, or nothing does.
+    @Test("a destination that is neither redirect URI and carries no response is no verdict", arguments: [
+        ("https://login.other.example/sso?x=1", ["x": "1"], true),
+        ("https://client.example/cb?error=access_denied", ["error": "access_denied"], false),
+        ("https://attacker.example/cb?code=c", ["code": "c"], false),
+        ("https://client.example/cb/", [String: String](), false),
+    ])
+    func elsewhere(destination: String, fields: [String: String], undecided: Bool) {
+        let outcome = StepOutcome(fields: fields, summary: "")
+        let reason = ProbeExecution.elsewhere(destination, sent: "https://client.example/cb/", registered: "https://client.example/cb",
+                                              outcome: outcome)
+        #expect((reason != nil) == undecided)
+    }
+
+    @Test("a form_post page delivers the response off the server")
+    func formPost() {
+        let page = #"<html><body onload="document.forms[0].submit()"><form method="post" action="https://client.example/cb"><input type="hidden" name="code" value="c"><input type="hidden" name="state" value="s"></form></body></html>"#
+        let forms = HTMLFormParser.parse(Data(page.utf8)).forms
+        guard case .posted(let action, let fields)? = BrowserFlow.responsePost(in: forms, page: "https://idp.example.com/authorize", server: URLParts("https://idp.example.com")!) else {
+            Issue.record("not recognised as a delivery"); return
+        }
+        #expect(action == "https://client.example/cb")
+        #expect(fields.map(\.name) == ["code", "state"])
+    }
+
+    // Item 10: response_type=token asks for no OpenID scope.
+    @Test("response_type=token drops openid from the client's scope, or does not apply")
+    func tokenScope() throws {
+        let client = Client(clientID: "spa", secret: nil, redirectURI: "https://spa.example/cb", scope: "openid read", authMethod: .none)
+        #expect(try ProbeExecution.defaultScope(of: client, role: .public, responseTypes: ["token"]) == "read")
+        #expect(try ProbeExecution.defaultScope(of: client, role: .public, responseTypes: ["id_token", "token"]) == "openid read")
+        let openidOnly = Client(clientID: "spa", secret: nil, redirectURI: "https://spa.example/cb", scope: "openid", authMethod: .none)
+        #expect(throws: ProbeSkip.self) { try ProbeExecution.defaultScope(of: openidOnly, role: .public, responseTypes: ["token"]) }
+    }
+
+    // Item 6: variants that bend nothing.
+    @Test("a variant identical to the registered URI, or a loopback port, does not apply", arguments: [
+        (SkipCondition.Comparison.equal, ["https://10.0.0.1/cb", "https://10.0.0.1/cb"], true),
+        (.equal, ["https://a.example/cb/", "https://a.example/cb"], false),
+        (.loopbackPortOnly, ["http://127.0.0.1:8443/cb", "http://127.0.0.1:7000/cb"], true),
+        (.loopbackPortOnly, ["http://[::1]:8443/cb", "http://[::1]/cb"], true),
+        (.loopbackPortOnly, ["https://app.example:8443/cb", "https://app.example/cb"], false),
+        (.loopbackPortOnly, ["http://127.0.0.1:8443/other", "http://127.0.0.1:7000/cb"], false),
+    ])
+    func skipConditions(comparison: SkipCondition.Comparison, values: [String], holds: Bool) {
+        #expect(comparison.holds(values) == holds)
+    }
+
+    // Item 5: a JWKS read key by key.
+    @Test("keys the checker cannot use do not hide the one that signed")
+    func mixedKeySet() async throws {
+        let key = ES256PrivateKey()
+        let keys = await JWTKeyCollection().add(ecdsa: key, kid: "sig")
+        let token = try await keys.sign(IDTokenCheckTests.Claims(iss: "https://idp.example.com", aud: ["spa"], exp: IDTokenCheckTests.future, nonce: "n-123"),
+                                        kid: "sig")
+        let (x, y) = try #require(key.publicKey.parameters)
+        let jwks = """
+            {"keys": [
+              {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
+              {"kty": "OKP", "crv": "X25519", "kid": "agree", "x": "hSDwCYkwp1R0i33ctD73Wg2_Og0mOBr066SpjqqbTmo"},
+              {"kty": "RSA", "use": "enc", "kid": "wrap", "n": "AQAB", "e": "AQAB"},
+              {"kty": "EC", "crv": "P-256", "x": "\(x)", "y": "\(y)"},
+              {"kty": "EC", "crv": "P-256", "alg": "ES256", "kid": "sig", "x": "\(x)", "y": "\(y)"}
+            ]}
+            """
+        #expect(await IDTokenCheckTests.check.check(token, jwks: Data(jwks.utf8))["signature"] == "valid")
+        #expect(IDTokenCheck.signingKeys(in: Data(jwks.utf8)).count == 1)
+    }
+}
+
+/// Items 15 and 16: a failing server gets more attempts, alone, and a refusal in the wrong words
+/// is recognised when it repeats. On the local fault server.
+@Suite("Server failures get another attempt")
+struct RetryTests {
+    static func run(suite: String, on server: FixtureServer) async throws -> ProbeResult {
+        let target = try TestSupport.write("""
+            name: fault
+            issuer: \(server.http)/issuer
+            allow_insecure_http: true
+            clients:
+              service: { client_id: svc, secret: "${env:SVC}", auth_method: client_secret_basic }
+            """, named: "target.yaml")
+        let suiteFile = try TestSupport.write(suite, named: "faults.yaml")
+        let inputs = Inputs.load(targets: [target], suites: [suiteFile], environment: ["SVC": "not-a-real-secret"])
+        try #require(!inputs.hasErrors, "\(inputs.diagnostics)")
+        let record = await Runner(options: RunOptions(concurrency: 2, timeout: .seconds(5)))
+            .run(Planner.plan(targets: inputs.targets, suites: inputs.suites))
+        return try #require(record.results.first)
+    }
+
+    @Test("a server failure under load is tried again alone, and the attempts are recorded")
+    func flaky() async throws {
+        try await withFixtureServer { server in
+            let key = UUID().uuidString
+            let result = try await Self.run(suite: """
+                practice: Always Use HTTPS
+                probes:
+                  - id: fault.flaky
+                    title: answers on the second attempt
+                    refs: ["RFC 6749 §5.2"]
+                    severity: low
+                    steps:
+                      - name: call
+                        http: { url: "\(server.http)/_/flaky?key=\(key)&fail=1" }
+                        expect: { status: 200 }
+                """, on: server)
+            #expect(result.verdict == .pass, "\(result.message)")
+            #expect(result.attempts == 2)
+            let junit = String(decoding: JUnitReport.render([result], targets: []), as: UTF8.self)
+            #expect(junit.contains("ran 2 times"))
+        }
+    }
+
+    @Test("server_error repeated alone after a control succeeded is a refusal in the wrong words")
+    func repeatedServerError() async throws {
+        try await withFixtureServer { server in
+            let result = try await Self.run(suite: """
+                practice: Always Use HTTPS
+                probes:
+                  - id: fault.wrong-words
+                    title: refuses with server_error every time
+                    refs: ["RFC 6749 §5.2"]
+                    severity: low
+                    steps:
+                      - name: control
+                        http: { url: "\(server.http)/_/answer?code=200" }
+                        require: { status: 200 }
+                      - name: refused
+                        http: { url: "\(server.http)/_/flaky?key=\(UUID().uuidString)&fail=9" }
+                        expect: { tokens: none }
+                """, on: server)
+            #expect(result.verdict == .pass, "\(result.message)")
+            #expect(result.attempts == 2)
+            #expect(result.message.contains("a refusal in the wrong words"))
+        }
+    }
+}
