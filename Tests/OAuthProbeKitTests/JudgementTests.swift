@@ -76,6 +76,19 @@ struct JudgementTests {
         #expect(diagnostics.contains { $0.message.hasPrefix("unallowed_scope: give one scope token") } == (scope != "write"))
     }
 
+    // Item 3: a reuse grace window is waited out, within reason.
+    @Test("a declared refresh reuse grace window is read, and bounded", arguments: [(5, true), (301, false)])
+    func graceWindow(seconds: Int, valid: Bool) throws {
+        let file = try TestSupport.write("""
+            name: t
+            issuer: https://idp.example.com
+            policy: { refresh_reuse_grace_seconds: \(seconds) }
+            """)
+        let (target, diagnostics) = TargetLoader(environment: [:]).load(file: file)
+        #expect(diagnostics.filter { $0.severity == .error }.isEmpty == valid, "\(diagnostics)")
+        if valid { #expect(target?.policy.values["refresh_reuse_grace_seconds"] == "5") }
+    }
+
     // Item 7: what the RFCs require of lifetimes and of distinct tokens.
     @Test("a missing number is no verdict")
     func missingLifetime() {

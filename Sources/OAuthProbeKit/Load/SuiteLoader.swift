@@ -202,7 +202,7 @@ private struct SuiteParse {
 
     private func step(_ node: Node, index: Int, scope: ReferenceScope) -> Step? {
         guard let map = reader.mapping(node, "a step") else { return nil }
-        map.check(reader, "step", allowed: ["name", "when", "otherwise", "because", "require", "expect"] + Self.actionKeys)
+        map.check(reader, "step", allowed: ["name", "when", "otherwise", "because", "wait", "require", "expect"] + Self.actionKeys)
         let actionEntries = map.entries.filter { Self.actionKeys.contains($0.key) }
         guard actionEntries.count == 1, let actionEntry = actionEntries.first else {
             reader.error(node, "a step takes exactly one action (\(Self.actionKeys.joined(separator: ", "))), found \(actionEntries.count)")
@@ -224,6 +224,7 @@ private struct SuiteParse {
             if when.isEmpty { reader.error(otherwise, "otherwise: needs a 'when' on the same step") }
             step.skipProbeUnlessWhen = true
         }
+        step.wait = map["wait"].flatMap { template($0, "wait", scope: scope) }
         if let node = map["because"] {
             if !step.skipProbeUnlessWhen { reader.error(node, "because: gives the reason of 'otherwise: skip', which this step lacks") }
             step.because = reader.string(node, "because")
@@ -499,7 +500,7 @@ private struct ReferenceScope {
 
     static let clientFields = ["client_id", "redirect_uri", "scope"]
     static let targetFields = ["issuer", "name", "unallowed_scope"]
-    static let policyFields = ["max_access_token_lifetime", "require_iss_parameter"]
+    static let policyFields = ["max_access_token_lifetime", "require_iss_parameter", "refresh_reuse_grace_seconds"]
 
     func problem(with reference: Template.Reference) -> String? {
         let path = reference.path

@@ -85,7 +85,13 @@ private struct TargetParse {
             target.resourceURL = resource["url"].flatMap { url($0, "resource.url", allowInsecure: allowInsecure) }
         }
         if let node = map["policy"], let policy = reader.mapping(node, "policy") {
-            policy.check(reader, "policy", allowed: ["max_access_token_lifetime", "require_iss_parameter", "opt_in"])
+            policy.check(reader, "policy", allowed: ["max_access_token_lifetime", "require_iss_parameter", "opt_in", "refresh_reuse_grace_seconds"])
+            if let node = policy["refresh_reuse_grace_seconds"], let seconds = reader.int(node, "policy.refresh_reuse_grace_seconds") {
+                if !(0...Step.longestWait).contains(seconds) {
+                    reader.error(node, "policy.refresh_reuse_grace_seconds: give 0 to \(Step.longestWait) seconds (probes wait it out)")
+                }
+                target.policy.refreshReuseGraceSeconds = seconds
+            }
             target.policy.maxAccessTokenLifetime = policy["max_access_token_lifetime"]
                 .flatMap { reader.int($0, "policy.max_access_token_lifetime") }
             target.policy.requireIssParameter = policy["require_iss_parameter"].flatMap { reader.bool($0, "policy.require_iss_parameter") } ?? false

@@ -9,6 +9,10 @@ public struct Step: Sendable {
     public var skipProbeUnlessWhen: Bool = false
     /// With `otherwise: skip`: the reason the skip gives, in a reviewer's words.
     public var because: String?
+    /// Seconds to wait before the step is sent (a template: a grace window from the policy).
+    public var wait: Template?
+    /// The longest wait a step may ask for: a probe must not hang a pipeline.
+    public static let longestWait = 300
     public var require: [Expectation]
     public var expect: [Expectation]
     public var location: SourceLocation
@@ -218,6 +222,7 @@ extension Probe {
     /// Every `{{ }}` reference in the probe: bindings, variants, actions and expectation values.
     public var references: [Template.Reference] {
         var templates = bindings.map(\.value) + variants.flatMap(\.values.values) + steps.flatMap(\.action.templates)
+            + steps.compactMap(\.wait) + skipWhen.flatMap(\.values)
         let literals = steps.flatMap { ($0.when + $0.require + $0.expect).flatMap(\.matcher.literals) }
         templates += literals.compactMap { literal in
             let loose = SourceLocation(file: "", line: 0, column: 0)

@@ -99,6 +99,9 @@ public struct Policy: Sendable, Hashable {
     public var requireIssParameter: Bool
     /// Opt-in probes this target may run (see `Probe.optIn`).
     public var optIn: Set<String>
+    /// Seconds a used refresh token may still be presented (a reuse grace window, such as
+    /// django-oauth-toolkit's REFRESH_TOKEN_GRACE_PERIOD_SECONDS); reuse is tried after it.
+    public var refreshReuseGraceSeconds = 0
 
     public init(maxAccessTokenLifetime: Int? = nil, requireIssParameter: Bool = false, optIn: Set<String> = []) {
         self.maxAccessTokenLifetime = maxAccessTokenLifetime
@@ -108,7 +111,8 @@ public struct Policy: Sendable, Hashable {
 
     /// Policy values as templates see them (`{{policy.max_access_token_lifetime}}`).
     public var values: [String: String] {
-        var values = ["require_iss_parameter": String(requireIssParameter)]
+        var values = ["require_iss_parameter": String(requireIssParameter),
+                      "refresh_reuse_grace_seconds": String(refreshReuseGraceSeconds)]
         if let maxAccessTokenLifetime { values["max_access_token_lifetime"] = String(maxAccessTokenLifetime) }
         return values
     }

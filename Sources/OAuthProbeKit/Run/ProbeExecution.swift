@@ -59,6 +59,13 @@ struct ProbeExecution {
                     notes.append("step '\(step.name)' not needed: \(unmet) does not hold")
                     continue
                 }
+                if let wait = step.wait {
+                    let text = try context.render(wait)
+                    guard let seconds = Int(text), (0...Step.longestWait).contains(seconds) else {
+                        throw ProbeError("step '\(step.name)': wait '\(text)' is not a number of seconds from 0 to \(Step.longestWait)")
+                    }
+                    if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) }
+                }
                 var outcome = try await perform(step, context: context, session: session)
                 if outcome.serverFailure != nil, controlSucceeded, !step.expect.isEmpty,
                    previousFailure == ServerFailure(step: step.name, answer: outcome.answer) {
