@@ -82,9 +82,10 @@ struct JudgementTests {
         let file = try TestSupport.write("""
             name: t
             issuer: https://idp.example.com
+            clients: { service: { client_id: svc, secret: "${env:SVC}" } }
             policy: { refresh_reuse_grace_seconds: \(seconds) }
             """)
-        let (target, diagnostics) = TargetLoader(environment: [:]).load(file: file)
+        let (target, diagnostics) = TargetLoader(environment: ["SVC": "s"]).load(file: file)
         #expect(diagnostics.filter { $0.severity == .error }.isEmpty == valid, "\(diagnostics)")
         if valid { #expect(target?.policy.values["refresh_reuse_grace_seconds"] == "5") }
     }
