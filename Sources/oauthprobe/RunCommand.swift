@@ -42,6 +42,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds each request may take.")
     var timeout: Int = 15
 
+    @Option(name: .customLong("max-rps"), help: "Requests per second to any one server, at most (a target's max_requests_per_second may ask for less).")
+    var maxRequestsPerSecond: Double?
+
     @Flag(help: "Print the plan (what would run, what is skipped and why) and send nothing.")
     var dryRun = false
 
@@ -49,6 +52,7 @@ struct RunCommand: AsyncParsableCommand {
         if targets.isEmpty { throw ValidationError("give at least one --target FILE") }
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
+        if let rate = maxRequestsPerSecond, !(rate > 0) { throw ValidationError("--max-rps must be more than 0") }
     }
 
     func run() async throws {
@@ -69,7 +73,7 @@ struct RunCommand: AsyncParsableCommand {
         let console = ConsoleReport(colour: interactive)
         print("oauthprobe: \(plan.items.count) probe variants on \(plan.targets.count) target\(plan.targets.count == 1 ? "" : "s")")
         let progress = ConsoleProgress(report: console, total: plan.items.count, live: interactive)
-        var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout)))
+        var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout), maxRequestsPerSecond: maxRequestsPerSecond))
             .run(plan, started: progress.begin, progress: progress.record)
         progress.finish()
         if let baseline = waivers?.baseline {
@@ -87,6 +91,7 @@ struct RunCommand: AsyncParsableCommand {
         ]
         for case let (path?, render) in outputs { try write(render(), to: path) }
         print(console.summary(record.results, targets: plan.targets.map(\.name)))
+        print(console.load(record.targets))
         throw ExitCode(ExitStatus.of(record.results))
     }
 

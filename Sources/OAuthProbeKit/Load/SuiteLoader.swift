@@ -251,7 +251,7 @@ private struct SuiteParse {
         }
         switch keyword {
         case "authorize":
-            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "extra"], required: ["client"])
+            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "browser", "extra"], required: ["client"])
             guard let client = role() else { return nil }
             let pkce = map["pkce"].flatMap { reader.oneOf($0, "authorize.pkce", PKCEMode.self) } ?? .s256
             var extra: [(name: String, value: Template)] = []
@@ -260,9 +260,10 @@ private struct SuiteParse {
                     template(entry.value, "authorize.extra.\(entry.key)", scope: scope).map { (entry.key, $0) }
                 }
             }
-            return .authorize(AuthorizeParameters(client: client, clientID: value("client_id"), redirectURI: value("redirect_uri"),
-                                                  responseType: value("response_type"), scope: value("scope"),
-                                                  pkce: pkce, extra: extra))
+            var parameters = AuthorizeParameters(client: client, clientID: value("client_id"), redirectURI: value("redirect_uri"),
+                                                 responseType: value("response_type"), scope: value("scope"), pkce: pkce, extra: extra)
+            parameters.browser = map["browser"].flatMap { reader.oneOf($0, "authorize.browser", BrowserKind.self) } ?? .signedIn
+            return .authorize(parameters)
         case "token":
             map.check(reader, keyword, allowed: ["client", "client_auth", "from", "code", "redirect_uri", "code_verifier"], required: ["client"])
             guard let client = role() else { return nil }

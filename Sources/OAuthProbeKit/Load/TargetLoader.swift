@@ -30,7 +30,7 @@ private struct TargetParse {
     let file: String
 
     static let keys = ["name", "issuer", "endpoints", "allow_insecure_http", "tls", "clients", "user", "login",
-                       "resource", "policy", "unallowed_scope", "max_concurrency"]
+                       "resource", "policy", "unallowed_scope", "max_concurrency", "max_requests_per_second"]
 
     func target(_ root: Node) -> Target? {
         guard let map = reader.mapping(root, "a target file") else { return nil }
@@ -106,6 +106,10 @@ private struct TargetParse {
         if let node = map["max_concurrency"], let limit = reader.int(node, "max_concurrency") {
             if limit < 1 { reader.error(node, "max_concurrency must be at least 1") }
             target.maxConcurrency = limit
+        }
+        if let node = map["max_requests_per_second"], let rate = reader.double(node, "max_requests_per_second") {
+            if !(rate > 0) { reader.error(node, "max_requests_per_second must be more than 0") }
+            target.maxRequestsPerSecond = rate
         }
         if target.clients.isEmpty { reader.error(root, "target: no clients; name at least one role under 'clients'") }
         return target

@@ -126,6 +126,15 @@ final class YAMLReader {
         return value
     }
 
+    func double(_ node: Node, _ what: String) -> Double? {
+        guard let text = string(node, what) else { return nil }
+        guard let value = Double(text), value.isFinite else {
+            error(node, "\(what) must be a number, not '\(text)'")
+            return nil
+        }
+        return value
+    }
+
     func oneOf<Choice: RawRepresentable & CaseIterable>(_ node: Node, _ what: String, _: Choice.Type) -> Choice?
     where Choice.RawValue == String {
         guard let text = string(node, what) else { return nil }

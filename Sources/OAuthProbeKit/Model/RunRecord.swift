@@ -11,6 +11,8 @@ public struct RunRecord: Sendable {
         public var metadataURL: String?
         /// Why metadata could not be fetched, if it could not.
         public var discoveryFailure: String?
+        /// What the run asked of this server.
+        public var load = TargetLoad()
     }
 
     public var targets: [TargetRecord]

@@ -91,6 +91,9 @@ public struct AuthorizeParameters: Sendable {
     public var responseType: Template?
     public var scope: Template?
     public var pkce: PKCEMode
+    /// Which browser sends the request: the one with the run's signed-in session, or a
+    /// signed-out one that never signs in.
+    public var browser: BrowserKind = .signedIn
     /// Extra query parameters, sent after the standard ones.
     public var extra: [(name: String, value: Template)]
 
@@ -104,6 +107,12 @@ public struct AuthorizeParameters: Sendable {
         self.pkce = pkce
         self.extra = extra
     }
+}
+
+/// The browser an authorization request runs in.
+public enum BrowserKind: String, Sendable, CaseIterable {
+    case signedIn = "signed-in"
+    case signedOut = "signed-out"
 }
 
 /// A parameter that can be left at its default, set, or deliberately left out of the request.

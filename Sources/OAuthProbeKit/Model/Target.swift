@@ -135,6 +135,8 @@ public struct Target: Sendable {
     /// At most this many probes in flight against this server, whatever `--concurrency` says:
     /// to be gentle with production, or with a server that cannot take parallel sign-ins.
     public var maxConcurrency: Int?
+    /// At most this many requests per second to this server, whatever `--max-rps` says.
+    public var maxRequestsPerSecond: Double?
     public var file: String
 
     public init(

@@ -27,6 +27,8 @@ struct BrowserFlow {
     var strategy: LoginStrategy
     var user: UserCredentials?
     var send: Send
+    /// False for a signed-out browser: it stops at the login form, which then ends the flow.
+    var signsIn = true
     static let maximumHops = 20
     static let userAgent = "oauthprobe/0.1"
 
@@ -48,6 +50,9 @@ struct BrowserFlow {
             let page = Self.isHTML(response) ? HTMLFormParser.parse(response.body) : HTMLPage(title: nil, forms: [])
             let forms = page.forms
             if let login = FormSignIn.loginForm(in: forms) {
+                guard signsIn else {
+                    return Outcome(end: .stayed(status: response.status, title: page.title), signedIn: false, consented: consented)
+                }
                 guard strategy == .form else {
                     throw ProbeError("sign-in (\(strategy.rawValue)) did not give the browser a session: the server shows its login form")
                 }

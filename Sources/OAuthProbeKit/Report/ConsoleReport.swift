@@ -43,6 +43,11 @@ public struct ConsoleReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// What the run asked of each server: requests, sign-ins, retries, time waiting.
+    public func load(_ targets: [RunRecord.TargetRecord]) -> String {
+        targets.map { "\($0.name) load: \(ReportText.load($0.load))" }.joined(separator: "\n")
+    }
+
     /// Why a result is what it is: nothing for a plain pass; the reason, any waiver note and the
     /// reproducing curl command otherwise.
     private func explanation(of result: ProbeResult) -> [String] {

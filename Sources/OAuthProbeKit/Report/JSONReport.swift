@@ -23,6 +23,8 @@ public struct ResultsDocument: Codable, Sendable {
         public var metadata: JSONValue?
         public var discoveryFailure: String?
         public var counts: Counts
+        /// What the run asked of the server (absent in files written before it was counted).
+        public var load: TargetLoad?
     }
 
     public struct Location: Codable, Sendable {
@@ -71,7 +73,8 @@ public enum JSONReport {
             started: record.started, finished: record.finished,
             targets: record.targets.map { target in
                 .init(name: target.name, issuer: target.issuer, metadataUrl: target.metadataURL, metadata: target.metadata,
-                      discoveryFailure: target.discoveryFailure, counts: counts(record.results.filter { $0.target == target.name }))
+                      discoveryFailure: target.discoveryFailure, counts: counts(record.results.filter { $0.target == target.name }),
+                      load: target.load)
             },
             results: record.results.map { result in
                 .init(target: result.target, suite: result.suite, id: result.probeID, variant: result.variant, name: result.displayID,

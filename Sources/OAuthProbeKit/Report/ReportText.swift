@@ -72,4 +72,15 @@ enum ReportText {
     static func attemptsNote(_ result: ProbeResult) -> String {
         "ran \(result.attempts) times: the first attempt met a server failure under concurrent load, so it ran again alone"
     }
+
+    /// What a run asked of one server, in a line: `312 requests (41 token), 1 sign-in, 2 retries, 9.4 s waiting`.
+    static func load(_ load: TargetLoad) -> String {
+        func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+        var parts = ["\(plural(load.requests, "request")) (\(load.tokenRequests) to the token endpoint)", plural(load.signIns, "sign-in")]
+        if load.retries > 0 { parts.append(plural(load.retries, "probe retry").replacingOccurrences(of: "retrys", with: "retries")) }
+        if load.rateLimited > 0 { parts.append("\(plural(load.rateLimited, "request")) resent after Retry-After") }
+        parts.append(String(format: "%.1f s waiting on the server", load.secondsWaiting))
+        if let lowered = load.concurrencyLowered { parts.append("concurrency lowered: \(lowered)") }
+        return parts.joined(separator: ", ")
+    }
 }

@@ -4,9 +4,11 @@ import Foundation
 /// `when`, `require` and `expect`, ending in a verdict.
 struct ProbeExecution {
     let item: PlannedProbe
-    let target: Target
-    let endpoints: EndpointMap
+    /// What the target's probes share: the signed-in browser, the pace, the counts.
+    let shared: TargetSession
     let settings: TransportSettings
+    var target: Target { shared.target }
+    var endpoints: EndpointMap { shared.endpoints }
     /// Why the target's metadata could not be fetched, if it could not: no probe can run then.
     var discoveryFailure: String?
     /// The server failure that ended the previous attempt of this probe. Met again at the same
@@ -15,7 +17,7 @@ struct ProbeExecution {
 
     func run() async -> ProbeResult {
         let started = ContinuousClock.now
-        let session = ProbeSession(target: target, endpoints: endpoints, settings: settings)
+        let session = ProbeSession(shared: shared, settings: settings)
         var ending = Ending()
         let (verdict, message) = await verdict(session: session, ending: &ending)
         var result = ProbeResult(
@@ -311,25 +313,48 @@ struct ProbeExecution {
         }
         for extra in parameters.extra { query.append((extra.name, try context.render(extra.value))) }
 
-        let send: BrowserFlow.Send = { request in try await session.send(request, as: .browser, step: step) }
+        let signedOut = parameters.browser == .signedOut
+        let actor: Actor = signedOut ? .signedOutBrowser : .browser
+        let send: BrowserFlow.Send = { request in try await session.send(request, as: actor, step: step) }
         let login = target.login
+        let declared = DeclaredSignIn(login: login, user: target.user, issuer: target.issuer)
+        let values = declared.values(clientID: clientID, scope: scope, redirectURI: redirectURI)
         if login.strategy != .form {
-            let declared = DeclaredSignIn(login: login, user: target.user, issuer: target.issuer)
-            let values = declared.values(clientID: clientID, scope: scope, redirectURI: redirectURI)
-            if session.beginBrowserSession() {
-                if let cookie = login.cookie {
-                    try session.addBrowserCookie(name: cookie.name, value: cookie.value.value,
-                                                 domain: cookie.domain ?? URLParts(endpoint)?.host ?? "")
-                }
-                try await declared.signIn(values: values, send: send)
-            }
-            try await declared.consent(values: values, send: send)
             for parameter in login.authorizeParameters {
                 query.append((parameter.name, try DeclaredSignIn.render(parameter.value, values)))
             }
         }
-        let flow = BrowserFlow(strategy: login.strategy, user: target.user, send: send)
-        let result = try await flow.run(from: ClientRequests.authorizationURL(endpoint: endpoint, parameters: query))
+        let flow = BrowserFlow(strategy: login.strategy, user: target.user, send: send, signsIn: !signedOut)
+        let start = ClientRequests.authorizationURL(endpoint: endpoint, parameters: query)
+        let result: BrowserFlow.Outcome
+        if signedOut {
+            result = try await flow.run(from: start)
+        } else {
+            result = try await session.inSignedInBrowser { hasSession in
+                var signedIn = false
+                if login.strategy != .form {
+                    if !hasSession {
+                        if let cookie = login.cookie {
+                            try session.addBrowserCookie(name: cookie.name, value: cookie.value.value,
+                                                         domain: cookie.domain ?? URLParts(endpoint)?.host ?? "")
+                        } else {
+                            try await declared.signIn(values: values, send: send)
+                            session.shared.count { $0.signIns += 1 }
+                        }
+                        signedIn = true
+                    }
+                }
+                // Declared consent sets the user's grant on the server (Glewlwyd replaces it):
+                // the flow that relies on it runs before another probe's consent changes it.
+                let result = try await session.shared.withConsent(login.consent.isEmpty ? nil : {
+                    try await declared.consent(values: values, send: send)
+                }) {
+                    try await flow.run(from: start)
+                }
+                if result.signedIn { session.shared.count { $0.signIns += 1 } }
+                return (result, signedIn || result.signedIn)
+            }
+        }
         var outcome = StepOutcome(summary: "")
         outcome.registeredRedirectURI = client.redirectURI
         outcome.sentState = state
@@ -350,8 +375,8 @@ struct ProbeExecution {
             outcome.summary = "the server answered \(status)\(title.map { " (\"\($0)\")" } ?? "") and sent the browser nowhere"
             // RFC 6749 §4.1.2.1: a request the server will not redirect is answered with an
             // error page; any other page (a sign-in shown again, a rate limit, script delivery)
-            // decides nothing.
-            if !(400..<500).contains(status) || StepOutcome.inconclusiveStatuses.contains(status) {
+            // decides nothing. A signed-out browser asks one thing only: was it sent away?
+            if !signedOut, !(400..<500).contains(status) || StepOutcome.inconclusiveStatuses.contains(status) {
                 outcome.undecided = "the browser stayed on a \(status) page that is neither a redirect to the client nor an error page"
             }
         }

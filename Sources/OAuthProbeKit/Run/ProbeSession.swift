@@ -3,44 +3,57 @@ import Foundation
 /// Who sends a request. Each has its own HTTP agent, and so its own cookie jar: the browser's
 /// session never leaks into a client's back-channel call, nor one client's into another's.
 enum Actor: Hashable, Sendable {
+    /// The browser with the target's shared signed-in session.
     case browser
+    /// A browser of its own that never signs in: how the server treats a signed-out user.
+    case signedOutBrowser
     case client(ClientRole)
     /// The resource server caller and raw HTTP steps.
     case caller
 }
 
-/// Everything one probe run shares across its steps: agents, the redactor and the evidence.
+/// Everything one probe run shares across its steps: agents, the redactor and the evidence;
+/// and, through `shared`, what all probes of the target share.
 final class ProbeSession: @unchecked Sendable {
     let target: Target
     let endpoints: EndpointMap
     let redactor: Redactor
+    let shared: TargetSession
     private let settings: TransportSettings
     private let lock = NSLock()
     private var agents: [Actor: HTTPAgent] = [:]
     private var exchanges: [RecordedExchange] = []
-    private var browserSignedIn = false
+    private var browserHasSession = false
 
-    init(target: Target, endpoints: EndpointMap, settings: TransportSettings) {
-        self.target = target
-        self.endpoints = endpoints
+    init(shared: TargetSession, settings: TransportSettings) {
+        self.target = shared.target
+        self.endpoints = shared.endpoints
+        self.shared = shared
         self.settings = settings
-        self.redactor = Redactor(secrets: target.secrets)
+        self.redactor = Redactor(secrets: shared.target.secrets)
     }
 
     var evidence: [RecordedExchange] { lock.withLock { exchanges } }
 
-    /// True the first time it is asked: the browser's session is then being set up.
-    func beginBrowserSession() -> Bool {
-        lock.withLock {
-            defer { browserSignedIn = true }
-            return !browserSignedIn
-        }
+    /// Runs an authorization flow in the browser with the target's signed-in session (see
+    /// `TargetSession.inSignedInBrowser`).
+    func inSignedInBrowser<T: Sendable>(_ flow: (_ hasSession: Bool) async throws -> (value: T, signedIn: Bool)) async throws -> T {
+        let browser = try agent(for: .browser)
+        let seeded = lock.withLock { browserHasSession }
+        let value = try await shared.inSignedInBrowser(browser, seeded: seeded, flow)
+        lock.withLock { browserHasSession = true }
+        return value
     }
 
     /// Puts a cookie in the browser's jar (a session supplied by the user).
     func addBrowserCookie(name: String, value: String, domain: String) throws {
         try agent(for: .browser).addCookie(name: name, value: value, domain: domain)
     }
+
+    /// Longest Retry-After honoured, and how often: a server that keeps asking for patience gets
+    /// its answer recorded instead.
+    static let longestRetryAfter = 30
+    static let rateLimitResends = 2
 
     /// Sends one request as the actor and records it, redacted. Refuses to carry any known
     /// secret over plain http to a host that is not loopback, whatever the target allows.
@@ -50,15 +63,37 @@ final class ProbeSession: @unchecked Sendable {
             throw ProbeError("refused to send a credential over plain http to \(parts.host)")
         }
         let agent = try self.agent(for: actor)
-        let started = ContinuousClock.now
-        do {
-            let response = try await agent.send(request)
+        var resends = 0
+        while true {
+            await shared.pace()
+            let started = ContinuousClock.now
+            let response: HTTPResponse
+            do {
+                response = try await agent.send(request)
+            } catch {
+                count(request, elapsed: ContinuousClock.now - started)
+                record(request, failure: error.description, step: step, actor: actor, elapsed: ContinuousClock.now - started)
+                throw ProbeError("\(request.method) \(redactor.redact(request.url)): \(error)", transient: true)
+            }
+            count(request, elapsed: ContinuousClock.now - started)
             learnSecrets(from: response)
             record(request, response: response, step: step, actor: actor, elapsed: ContinuousClock.now - started)
-            return response
-        } catch {
-            record(request, failure: error.description, step: step, actor: actor, elapsed: ContinuousClock.now - started)
-            throw ProbeError("\(request.method) \(redactor.redact(request.url)): \(error)", transient: true)
+            // 429 and 503 with Retry-After: the request was not processed; send it again when asked.
+            guard [429, 503].contains(response.status), resends < Self.rateLimitResends,
+                  let seconds = response.header("Retry-After").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+                  (0...Self.longestRetryAfter).contains(seconds) else { return response }
+            shared.count { $0.rateLimited += 1 }
+            resends += 1
+            try? await Task.sleep(for: .seconds(seconds))
+        }
+    }
+
+    private func count(_ request: HTTPRequest, elapsed: Duration) {
+        let isToken = endpoints.url(.token).map { request.url.hasPrefix($0) } ?? false
+        shared.count {
+            $0.requests += 1
+            if isToken { $0.tokenRequests += 1 }
+            $0.secondsWaiting += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         }
     }
 

@@ -5,22 +5,26 @@ public struct RunOptions: Sendable {
     public var concurrency: Int
     /// Per request.
     public var timeout: Duration
+    /// Requests per second to any one target, at most (`--max-rps`); a target file may ask for less.
+    public var maxRequestsPerSecond: Double?
 
-    public init(concurrency: Int = 4, timeout: Duration = .seconds(15)) {
+    public init(concurrency: Int = 4, timeout: Duration = .seconds(15), maxRequestsPerSecond: Double? = nil) {
         self.concurrency = max(1, concurrency)
         self.timeout = timeout
+        self.maxRequestsPerSecond = maxRequestsPerSecond
     }
 }
 
 /// Runs a plan: discovers each target's metadata, then every probe variant, at most
-/// `concurrency` at a time. Steps within a probe run in order.
+/// `concurrency` at a time. Steps within a probe run in order. The probes of a target share one
+/// signed-in browser session and one pace (`TargetSession`).
 public struct Runner: Sendable {
     public var options: RunOptions
 
     public init(options: RunOptions = RunOptions()) { self.options = options }
 
-    /// Results in plan order, with each target's metadata. `started` hears each probe variant as
-    /// it begins (`TARGET ID[variant]`), `progress` each result as it is decided.
+    /// Results in plan order, with each target's metadata and load. `started` hears each probe
+    /// variant as it begins (`TARGET ID[variant]`), `progress` each result as it is decided.
     public func run(_ plan: Plan, started: @escaping @Sendable (String) -> Void = { _ in },
                     progress: @escaping @Sendable (ProbeResult) -> Void = { _ in }) async -> RunRecord {
         let startedAt = Date()
@@ -32,40 +36,51 @@ public struct Runner: Sendable {
             for await (index, discovery) in group { found[index] = discovery }
             return found
         }
+        let sessions = plan.targets.enumerated().map { index, target in
+            TargetSession(target: target, endpoints: EndpointMap(target: target, metadata: discoveries[index]?.metadata),
+                          maxRequestsPerSecond: [options.maxRequestsPerSecond, target.maxRequestsPerSecond].compactMap { $0 }.min())
+        }
         let results = await withTaskGroup(of: (Int, ProbeResult).self) { group in
             var results = [ProbeResult?](repeating: nil, count: plan.items.count)
             var pending = Array(plan.items.indices)
             var inFlight = [Int](repeating: 0, count: plan.targets.count)
+            var limits = plan.targets.map { $0.maxConcurrency ?? options.concurrency }
             /// Starts the first pending item whose target has room; false when none can start now.
             func startNext() -> Bool {
-                guard let position = pending.firstIndex(where: { index in
-                    let target = plan.items[index].targetIndex
-                    return inFlight[target] < (plan.targets[target].maxConcurrency ?? .max)
-                }) else { return false }
+                guard let position = pending.firstIndex(where: { inFlight[plan.items[$0].targetIndex] < limits[plan.items[$0].targetIndex] })
+                else { return false }
                 let index = pending.remove(at: position)
                 let item = plan.items[index]
                 inFlight[item.targetIndex] += 1
-                let target = plan.targets[item.targetIndex]
+                let session = sessions[item.targetIndex]
                 let discovery = discoveries[item.targetIndex]!
-                started("\(target.name) \(item.displayID)")
-                group.addTask { (index, await run(item, on: target, discovery: discovery)) }
+                started("\(session.target.name) \(item.displayID)")
+                group.addTask { (index, await run(item, in: session, discovery: discovery)) }
                 return true
             }
             var running = 0
             while running < options.concurrency, startNext() { running += 1 }
             for await (index, result) in group {
                 results[index] = result
-                inFlight[plan.items[index].targetIndex] -= 1
+                let target = plan.items[index].targetIndex
+                inFlight[target] -= 1
                 running -= 1
+                // A server that fails under this load gets less of it for the rest of the run.
+                if result.serverFailure != nil, limits[target] > 1 {
+                    let lowered = max(1, limits[target] / 2)
+                    sessions[target].count { $0.concurrencyLowered = "\(limits[target]) → \(lowered) probes at once after a server failure in \(result.displayID)" }
+                    limits[target] = lowered
+                }
                 progress(result)
                 while running < options.concurrency, startNext() { running += 1 }
             }
             return results.compactMap { $0 }
         }
-        let retried = await retryServerFailures(results, of: plan, discoveries: discoveries)
+        let retried = await retryServerFailures(results, of: plan, sessions: sessions, discoveries: discoveries)
         let targets = plan.targets.enumerated().map { index, target in
             RunRecord.TargetRecord(name: target.name, issuer: target.issuer, metadata: discoveries[index]?.metadata?.document,
-                                   metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure)
+                                   metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure,
+                                   load: sessions[index].load)
         }
         return RunRecord(targets: targets, results: retried, started: startedAt, finished: Date())
     }
@@ -76,26 +91,27 @@ public struct Runner: Sendable {
     /// Probes that ended in `error` because the server (or the network) failed run again after
     /// the concurrent pass, one at a time, up to twice: small servers fail under parallel load
     /// and answer alone. The result keeps the count of attempts.
-    private func retryServerFailures(_ results: [ProbeResult], of plan: Plan, discoveries: [Int: Discovery]) async -> [ProbeResult] {
+    private func retryServerFailures(_ results: [ProbeResult], of plan: Plan, sessions: [TargetSession],
+                                     discoveries: [Int: Discovery]) async -> [ProbeResult] {
         var results = results
         for index in results.indices where results[index].serverFailure != nil {
             let item = plan.items[index]
+            let session = sessions[item.targetIndex]
             for backoff in Self.retryBackoff {
                 guard let failure = results[index].serverFailure else { break }
                 try? await Task.sleep(for: backoff)
+                session.count { $0.retries += 1 }
                 let attempts = results[index].attempts + 1
-                results[index] = await run(item, on: plan.targets[item.targetIndex], discovery: discoveries[item.targetIndex]!,
-                                           previousFailure: failure)
+                results[index] = await run(item, in: session, discovery: discoveries[item.targetIndex]!, previousFailure: failure)
                 results[index].attempts = attempts
             }
         }
         return results
     }
 
-    private func run(_ item: PlannedProbe, on target: Target, discovery: Discovery, previousFailure: ServerFailure? = nil) async -> ProbeResult {
-        let endpoints = EndpointMap(target: target, metadata: discovery.metadata)
-        return await ProbeExecution(item: item, target: target, endpoints: endpoints, settings: settings(for: target),
-                                    discoveryFailure: discovery.failure, previousFailure: previousFailure).run()
+    private func run(_ item: PlannedProbe, in session: TargetSession, discovery: Discovery, previousFailure: ServerFailure? = nil) async -> ProbeResult {
+        await ProbeExecution(item: item, shared: session, settings: settings(for: session.target),
+                             discoveryFailure: discovery.failure, previousFailure: previousFailure).run()
     }
 
     func settings(for target: Target) -> TransportSettings {

@@ -74,6 +74,15 @@ public final class HTTPAgent: Sendable {
         }
     }
 
+    /// Puts cookies in Netscape format lines (as `cookies()` returns them) into this agent's jar:
+    /// another agent's session, carried over.
+    public func importCookies(_ lines: [String]) {
+        let handle = self.handle
+        queue.async {
+            for line in lines { _ = oap_curl_setopt_string(handle.raw, CURLOPT_COOKIELIST, line) }
+        }
+    }
+
     /// The cookie jar in Netscape format lines (`domain, subdomains, path, secure, expiry, name,
     /// value` separated by tabs), for diagnosis and recording.
     public func cookies() async -> [String] {

@@ -1,0 +1,119 @@
+import Foundation
+
+/// What every probe of one target shares for a run: one signed-in browser session, the consent
+/// already given, the pace the server is given, and the count of what was sent. Signing in costs
+/// the server a password hash and counts against brute-force limits: a run does it once.
+final class TargetSession: @unchecked Sendable {
+    let target: Target
+    let endpoints: EndpointMap
+    private let lock = NSLock()
+    private let signInGate = AsyncGate()
+    private let consentGate = AsyncGate()
+    /// The browser's cookies after the latest sign-in (Netscape lines); nil until someone signed in.
+    private var sessionCookies: [String]?
+    private var figures = TargetLoad()
+    private let pacer: Pacer?
+
+    init(target: Target, endpoints: EndpointMap, maxRequestsPerSecond: Double?) {
+        self.target = target
+        self.endpoints = endpoints
+        self.pacer = maxRequestsPerSecond.map { Pacer(perSecond: $0) }
+    }
+
+    var load: TargetLoad { lock.withLock { figures } }
+
+    func count(_ change: (inout TargetLoad) -> Void) {
+        lock.withLock { change(&figures) }
+    }
+
+    /// Waits for this target's next request slot, when the target has a pace.
+    func pace() async {
+        await pacer?.nextSlot()
+    }
+
+    /// Runs `flow` in a browser that carries the shared session. The first flow of a run signs in
+    /// while the others wait for it; later ones start from its cookies. `flow` hears whether the
+    /// browser already has a session; one that signed in (the session died, or it was the first)
+    /// says so, and its cookies become the session of the rest.
+    func inSignedInBrowser<T: Sendable>(_ browser: HTTPAgent, seeded: Bool,
+                                        _ flow: (_ hasSession: Bool) async throws -> (value: T, signedIn: Bool)) async throws -> T {
+        if seeded { return try await publishing(browser, hasSession: true, flow) }
+        if let cookies = lock.withLock({ sessionCookies }) {
+            browser.importCookies(cookies)
+            return try await publishing(browser, hasSession: true, flow)
+        }
+        await signInGate.enter()
+        do {
+            let cookies = lock.withLock { sessionCookies }
+            cookies.map(browser.importCookies)
+            let value = try await publishing(browser, hasSession: cookies != nil, flow)
+            await signInGate.leave()
+            return value
+        } catch {
+            await signInGate.leave()
+            throw error
+        }
+    }
+
+    private func publishing<T: Sendable>(_ browser: HTTPAgent, hasSession: Bool,
+                                         _ flow: (Bool) async throws -> (value: T, signedIn: Bool)) async throws -> T {
+        let (value, signedIn) = try await flow(hasSession)
+        if signedIn {
+            let cookies = await browser.cookies()
+            lock.withLock { sessionCookies = cookies }
+        }
+        return value
+    }
+
+    /// Runs `flow` right after `consent`, with no other probe's consent in between: declared
+    /// consent calls set the user's grant on the server, and the next one may replace it.
+    func withConsent<T: Sendable>(_ consent: (() async throws -> Void)?, _ flow: () async throws -> T) async throws -> T {
+        guard let consent else { return try await flow() }
+        await consentGate.enter()
+        do {
+            try await consent()
+            let value = try await flow()
+            await consentGate.leave()
+            return value
+        } catch {
+            await consentGate.leave()
+            throw error
+        }
+    }
+}
+
+/// A mutex for async code: one task at a time between `enter` and `leave`, the others wait in
+/// order without blocking a thread.
+actor AsyncGate {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        guard busy else {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// Spaces requests to at most `perSecond`, across every probe of a target.
+actor Pacer {
+    private let interval: Duration
+    private var next = ContinuousClock.now
+
+    init(perSecond: Double) {
+        interval = .milliseconds(Int((1000 / max(perSecond, 0.01)).rounded()))
+    }
+
+    func nextSlot() async {
+        let now = ContinuousClock.now
+        let slot = max(now, next)
+        next = slot + interval
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+}
