@@ -35,4 +35,13 @@ struct RedactorTests {
         redactor.remember("ok")
         #expect(redactor.redact("ok") == "ok")
     }
+
+    @Test("the leak scanner finds every planted value, at the start, middle and end, and nothing else")
+    func leakScanner() {
+        let values: Set<String> = ["tokenAAAABBBBCCCC", "secret-0123456789", "short"]
+        let texts = ["tokenAAAABBBBCCCC at the start", "in the middle secret-0123456789 here", "ends with short",
+                     "tokenAAAABBBBCCC (one byte less)", "no values here at all"]
+        let found = TestSupport.occurrences(of: values, in: texts).map { "\($0.value)@\($0.text)" }
+        #expect(Set(found) == ["tokenAAAABBBBCCCC@0", "secret-0123456789@1", "short@2"])
+    }
 }

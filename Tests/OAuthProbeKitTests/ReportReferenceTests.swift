@@ -15,31 +15,61 @@ struct ReportReferenceTests {
         func text(_ name: String) throws -> String { try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) }
     }
 
-    /// `oauthprobe run` on all four targets with every format on, as a CI job would run it.
-    static let cli = Task { () throws -> Artifacts in
-        // After the shared in-process run: two runs at once would race on Glewlwyd, whose
-        // max_concurrency of 1 holds within one run only.
-        _ = await ReferenceServers.run.value
+    /// Every format of the shared in-process run on all four targets, written as `run` writes them:
+    /// one live run serves the verdict, format, diff and redaction tests.
+    static let reports = Task { () throws -> URL in
+        let (inputs, record, _) = await ReferenceServers.run.value
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("oauthprobe-reports-\(UUID().uuidString)")
-        var arguments = ["run", "--suite", TestSupport.suitesFolder]
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let rendered: [(String, Data)] = [
+            ("junit.xml", JUnitReport.render(record.results, targets: inputs.targets)), ("results.json", JSONReport.render(record)),
+            ("report.html", Data(HTMLReport.render(record).utf8)), ("summary.md", Data(MarkdownReport.render(record).utf8)),
+            ("results.sarif", SARIFReport.render(record)),
+        ]
+        for (name, data) in rendered { try data.write(to: folder.appendingPathComponent(name)) }
+        return folder
+    }
+
+    static func text(_ name: String) async throws -> String {
+        try String(contentsOf: try await reports.value.appendingPathComponent(name), encoding: .utf8)
+    }
+
+    /// `oauthprobe run` end to end with every format on, as a CI job would run it: one target and a
+    /// few probes, one of them failing, so the exit status and every file can be checked.
+    static let cli = Task { () throws -> Artifacts in
+        // After the shared in-process run: two runs at once would race on the same user's grants.
+        _ = await ReferenceServers.run.value
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("oauthprobe-cli-\(UUID().uuidString)")
+        var arguments = ["run", "--suite", TestSupport.suitesFolder, "--target", ReferenceServers.targetFiles[0],
+                         "--only", "redirect-uri.unregistered*", "--only", "token-reuse.code-cross-client*", "--only", "client-auth.*"]
         for (flag, name) in [("--junit", "junit.xml"), ("--json", "results.json"), ("--html", "report.html"), ("--markdown", "summary.md"), ("--sarif", "results.sarif")] {
             arguments += [flag, folder.appendingPathComponent(name).path]
         }
-        for file in ReferenceServers.targetFiles { arguments += ["--target", file] }
         let run = try CommandLineTests.oauthprobe(arguments, environment: ["NO_COLOR": "1"])
         return Artifacts(folder: folder, console: run.output + run.errors, status: run.status)
     }
 
     static let files = ["junit.xml", "results.json", "report.html", "summary.md", "results.sarif"]
 
-    @Test("valid JUnit, SARIF with the required fields, Markdown, and HTML that Chromium shows with its findings")
-    func everyFormat() async throws {
+    @Test("run writes every format and exits 1 on a finding")
+    func commandLine() async throws {
         let run = try await Self.cli.value
         #expect(run.status == 1, "\(run.console)")
+        for name in Self.files {
+            #expect(try !run.text(name).isEmpty, "\(name)")
+        }
         let junit = try Data(contentsOf: run.folder.appendingPathComponent("junit.xml"))
         #expect(XMLSchemaValidator.validate(xml: junit, schemaPath: TestSupport.junitSchema).isEmpty)
+        #expect(run.console.contains("FAIL   dot-hardened  redirect-uri.unregistered[host-case]"), "\(run.console)")
+        #expect(run.console.contains("dot-hardened load: "), "\(run.console)")
+    }
 
-        let sarif = try #require(try JSONSerialization.jsonObject(with: Data(run.text("results.sarif").utf8)) as? [String: Any])
+    @Test("valid JUnit, SARIF with the required fields, Markdown, and HTML that Chromium shows with its findings")
+    func everyFormat() async throws {
+        let junit = Data(try await Self.text("junit.xml").utf8)
+        #expect(XMLSchemaValidator.validate(xml: junit, schemaPath: TestSupport.junitSchema).isEmpty)
+
+        let sarif = try #require(try JSONSerialization.jsonObject(with: Data(try await Self.text("results.sarif").utf8)) as? [String: Any])
         #expect(sarif["version"] as? String == "2.1.0")
         let runs = try #require(sarif["runs"] as? [[String: Any]])
         let ids = runs.compactMap { ($0["automationDetails"] as? [String: Any])?["id"] as? String }
@@ -52,7 +82,7 @@ struct ReportReferenceTests {
             #expect(((location?["region"] as? [String: Any])?["startLine"] as? Int ?? 0) > 0)
         }
 
-        let markdown = try run.text("summary.md")
+        let markdown = try await Self.text("summary.md")
         #expect(markdown.contains("| probe | dot-hardened | dot-permissive | glewlwyd-strict | glewlwyd-lax |"))
         #expect(markdown.contains("| `pkce.required-public` | ✅ pass | ❌ fail | ✅ pass | ❌ fail |"))
 
@@ -64,7 +94,7 @@ struct ReportReferenceTests {
             }
         }
 
-        let shown = try Chromium.renderedText(ofHTML: try run.text("report.html"))
+        let shown = try Chromium.renderedText(ofHTML: try await Self.text("report.html"))
         for failure in failures {
             #expect(shown.contains("\(failure.id) on \(failure.target)"), "\(failure.testDescription)")
         }
@@ -74,13 +104,13 @@ struct ReportReferenceTests {
     @Test("diff between the two configurations of a server lists exactly the probes whose verdicts differ, and exits 1",
           arguments: [("dot-hardened", "dot-permissive"), ("glewlwyd-strict", "glewlwyd-lax")])
     func diff(strict: String, lax: String) async throws {
-        let run = try await Self.cli.value
-        let document = try JSONReport.read(file: run.folder.appendingPathComponent("results.json").path)
+        let folder = try await Self.reports.value
+        let document = try JSONReport.read(file: folder.appendingPathComponent("results.json").path)
         func only(_ target: String) throws -> String {
             var single = document
             single.targets = document.targets.filter { $0.name == target }
             single.results = document.results.filter { $0.target == target }
-            let path = run.folder.appendingPathComponent("\(target).json").path
+            let path = folder.appendingPathComponent("\(target).json").path
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
             encoder.dateEncodingStrategy = .iso8601
@@ -154,11 +184,9 @@ struct ReportReferenceTests {
         #expect(witnessed.count > 100, "codes and tokens of the run: \(witnessed.count)")
         let codes = record.results.flatMap(\.evidence).map(\.transcript).joined().matches(of: #/code=‹sha256/#).count
         #expect(codes > 0, "the run saw authorization codes")
-        for value in witnessed.union(secrets) {
-            for form in Set([value, FormEncoding.encode(value)]) {
-                let leaks = artifacts.indices.filter { artifacts[$0].contains(form) }
-                #expect(leaks.isEmpty, "a value of \(form.count) characters (\(Fingerprint.of(form))) appears in artifacts \(leaks)")
-            }
+        let forms = Set(witnessed.union(secrets).flatMap { [$0, FormEncoding.encode($0)] })
+        for (form, artifact) in TestSupport.occurrences(of: forms, in: artifacts) {
+            Issue.record("a value of \(form.count) characters (\(Fingerprint.of(form))) appears in artifact \(artifact)")
         }
     }
 }
