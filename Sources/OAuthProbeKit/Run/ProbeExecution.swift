@@ -18,24 +18,20 @@ struct ProbeExecution {
     func run() async -> ProbeResult {
         let started = ContinuousClock.now
         let session = ProbeSession(shared: shared, settings: settings)
-        var ending = Ending()
-        let (verdict, message) = await verdict(session: session, ending: &ending)
+        var serverFailure: ServerFailure?
+        let (verdict, message) = await verdict(session: session, serverFailure: &serverFailure)
         var result = ProbeResult(
             target: target.name, suite: item.suite.name, probeID: item.probe.id, variant: item.variant?.name,
             title: item.probe.title, practice: item.probe.practice, refs: item.probe.refs, severity: item.probe.severity,
             verdict: verdict, message: session.redactor.redact(message), evidence: session.evidence,
             duration: ContinuousClock.now - started, location: item.variant?.location ?? item.probe.location)
-        result.serverFailure = verdict == .error ? ending.serverFailure : nil
+        result.serverFailure = verdict == .error ? serverFailure : nil
         return result
     }
 
-    /// What a run leaves for the runner besides the verdict: whether the server (or the network)
-    /// failed, so the probe is worth another attempt alone.
-    private struct Ending {
-        var serverFailure: ServerFailure?
-    }
-
-    private func verdict(session: ProbeSession, ending: inout Ending) async -> (Verdict, String) {
+    /// The verdict and its reason; `serverFailure` learns whether the server (or the network)
+    /// failed, which makes the probe worth another attempt alone.
+    private func verdict(session: ProbeSession, serverFailure: inout ServerFailure?) async -> (Verdict, String) {
         if let reason = item.skipReason { return (.skip, reason) }
         if let discoveryFailure { return (.error, "metadata discovery failed: \(discoveryFailure)") }
         let missing = item.probe.endpoints.filter { endpoints.url($0) == nil }
@@ -61,13 +57,7 @@ struct ProbeExecution {
                     notes.append("step '\(step.name)' not needed: \(unmet) does not hold")
                     continue
                 }
-                if let wait = step.wait {
-                    let text = try context.render(wait)
-                    guard let seconds = Int(text), (0...Step.longestWait).contains(seconds) else {
-                        throw ProbeError("step '\(step.name)': wait '\(text)' is not a number of seconds from 0 to \(Step.longestWait)")
-                    }
-                    if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) }
-                }
+                try await pause(before: step, context)
                 var outcome = try await perform(step, context: context, session: session)
                 if outcome.serverFailure != nil, controlSucceeded, !step.expect.isEmpty,
                    previousFailure == ServerFailure(step: step.name, answer: outcome.answer) {
@@ -77,7 +67,7 @@ struct ProbeExecution {
                 }
                 context.outcomes[step.name] = outcome
                 if let failure = outcome.serverFailure {
-                    ending.serverFailure = ServerFailure(step: step.name, answer: outcome.answer)
+                    serverFailure = ServerFailure(step: step.name, answer: outcome.answer)
                     return (.error, "step '\(step.name)': \(failure), so its answer is no verdict (\(outcome.summary))")
                 }
                 if let reason = outcome.undecided {
@@ -98,12 +88,22 @@ struct ProbeExecution {
         } catch let skip as ProbeSkip {
             return (.skip, "not applicable: \(skip.reason)")
         } catch let error as ProbeError {
-            ending.serverFailure = error.transient ? ServerFailure(step: "", answer: error.message) : nil
+            serverFailure = error.transient ? ServerFailure(step: "", answer: error.message) : nil
             return (.error, error.message)
         } catch {
             return (.error, "\(error)")
         }
         return (.pass, notes.joined(separator: "; "))
+    }
+
+    /// Waits as long as the step's `wait` says (a grace window the target declares).
+    private func pause(before step: Step, _ context: TemplateContext) async throws {
+        guard let wait = step.wait else { return }
+        let text = try context.render(wait)
+        guard let seconds = Int(text), (0...Step.longestWait).contains(seconds) else {
+            throw ProbeError("step '\(step.name)': wait '\(text)' is not a number of seconds from 0 to \(Step.longestWait)")
+        }
+        if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) }
     }
 
     /// The first of the probe's `skip_when` conditions that holds, as its reason.
