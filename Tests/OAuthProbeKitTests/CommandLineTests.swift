@@ -22,8 +22,12 @@ struct CommandLineTests {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        // Both pipes at once: a process that fills one while the other is read would never end.
+        nonisolated(unsafe) var err = Data()
+        let reading = DispatchGroup()
+        DispatchQueue.global().async(group: reading) { err = errors.fileHandleForReading.readDataToEndOfFile() }
         let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        reading.wait()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
     }
