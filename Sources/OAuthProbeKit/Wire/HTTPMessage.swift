@@ -110,11 +110,12 @@ public struct TransportSettings: Sendable {
     public var timeout: Duration
     /// Allow any `http://` request; otherwise only those marked `permitsPlaintext`.
     public var allowInsecureHTTP: Bool
-    /// A larger body fails the request rather than exhausting memory.
+    /// A larger answer (headers and body) fails the request rather than exhausting memory: a
+    /// metadata document or a token response is a few KiB, a login page some hundred.
     public var maxResponseBytes: Int
 
     public init(caFile: String? = nil, timeout: Duration = .seconds(30), allowInsecureHTTP: Bool = false,
-                maxResponseBytes: Int = 32 << 20) {
+                maxResponseBytes: Int = 4 << 20) {
         self.caFile = caFile
         self.timeout = timeout
         self.allowInsecureHTTP = allowInsecureHTTP
