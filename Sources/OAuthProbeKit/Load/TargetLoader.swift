@@ -141,8 +141,11 @@ private struct TargetParse {
             map.check(reader, what, allowed: ["method", "url", "headers", "body", "expect_status"], required: ["url"])
             let method = map["method"].flatMap { reader.string($0, "\(what).method") } ?? "GET"
             var headers: [(name: String, value: Template)] = []
+            // What the environment or a file puts in headers and body is a credential (an API key, a cookie).
+            var carried = [map["body"]].compactMap { $0 }
             if let node = map["headers"], let headerMap = reader.mapping(node, "\(what).headers") {
                 headers = headerMap.entries.compactMap { entry in loginTemplate(entry.value, "\(what).headers").map { (entry.key, $0) } }
+                carried += headerMap.entries.map(\.value)
             }
             var expected: [Int] = []
             if let node = map["expect_status"] {
@@ -154,7 +157,7 @@ private struct TargetParse {
             }
             guard let url = map["url"].flatMap({ loginTemplate($0, "\(what).url") }) else { return nil }
             return LoginRequest(method: method, url: url, headers: headers, body: map["body"].flatMap { loginTemplate($0, "\(what).body") },
-                                expectStatus: expected, location: reader.location(of: item))
+                                expectStatus: expected, location: reader.location(of: item), secrets: carried.flatMap(insertedSecrets))
         }
     }
 
@@ -210,11 +213,17 @@ private struct TargetParse {
     private func substituted(_ node: Node, _ what: String) -> (value: String, origin: String?)? {
         guard let text = reader.string(node, what) else { return nil }
         switch substitution.apply(text) {
-        case .success(let result): return result
+        case .success(let result): return (result.value, result.origin)
         case .failure(.message(let message)):
             reader.error(node, "\(what): \(message)")
             return nil
         }
+    }
+
+    /// The values `${env:}` and `${file:}` put into this value.
+    private func insertedSecrets(_ node: Node) -> [Secret] {
+        guard case .scalar(let scalar) = node, case .success(let result) = substitution.apply(scalar.string) else { return [] }
+        return result.inserted
     }
 
     /// A value that is not a secret; `${...}` is still allowed (a client id from the environment).
