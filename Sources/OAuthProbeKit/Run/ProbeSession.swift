@@ -42,14 +42,13 @@ final class ProbeSession: @unchecked Sendable {
         try agent(for: .browser).addCookie(name: name, value: value, domain: domain)
     }
 
-    /// Sends one request as the actor and records it, redacted. Refuses to carry any known
-    /// secret over plain http to a host that is not loopback, whatever the target allows.
+    /// Sends one request as the actor and records it, redacted. A request that carries a
+    /// credential goes only to an origin the target trusts, and never over plain http to a host
+    /// that is not loopback, whatever the target allows.
     func send(_ request: HTTPRequest, as actor: Actor, step: String) async throws -> HTTPResponse {
-        if let parts = URLParts(request.url), parts.scheme.lowercased() == "http", !parts.isLoopback,
-           carriesCredential(request) {
-            throw ProbeError("refused to send a credential over plain http to \(parts.host)")
-        }
+        request.credentials.forEach(redactor.remember)
         let agent = try self.agent(for: actor)
+        try await guardCredentials(of: request, from: agent)
         let started = ContinuousClock.now
         do {
             let response = try await agent.send(request)
@@ -62,11 +61,36 @@ final class ProbeSession: @unchecked Sendable {
         }
     }
 
-    private func carriesCredential(_ request: HTTPRequest) -> Bool {
-        let body = request.body.flatMap { String(data: $0, encoding: .utf8) } ?? ""
-        return request.headers.contains { $0.name.lowercased() == "authorization" }
-            || redactor.containsSecret(request.url) || redactor.containsSecret(body)
+    private func guardCredentials(of request: HTTPRequest, from agent: HTTPAgent) async throws {
+        // A URL neither can read is refused by the wire before anything is sent.
+        guard let parts = URLParts(request.url) else { return }
+        let origin = Origin(parts)
+        let plaintextToRemote = parts.scheme.lowercased() == "http" && !parts.isLoopback
+        let trusted = origin.map(endpoints.trustedOrigins.contains) ?? false
+        guard plaintextToRemote || !trusted, let credential = await credential(in: request, from: agent) else { return }
+        if plaintextToRemote {
+            throw ProbeError("refused to send \(credential) over plain http to \(parts.host)")
+        }
+        throw ProbeError("refused to send \(credential) to \(origin.map(String.init(describing:)) ?? parts.origin): "
+            + "neither the issuer's origin nor one the target file names")
     }
+
+    /// What in the request is a credential, in words that show no value; nil when nothing is.
+    private func credential(in request: HTTPRequest, from agent: HTTPAgent) async -> String? {
+        if let header = request.headers.first(where: { Self.credentialHeaders.contains($0.name.lowercased()) }) {
+            return "the \(header.name) header"
+        }
+        if !request.credentials.isEmpty || redactor.containsSecret(request.url) { return "a secret" }
+        if let header = request.headers.first(where: { redactor.containsSecret($0.value) }) {
+            return "a secret in the \(header.name) header"
+        }
+        if let body = request.body, redactor.containsSecret(String(decoding: body, as: UTF8.self)) { return "a secret in the body" }
+        let cookies = await agent.cookieNames(sentTo: request.url)
+        if !cookies.isEmpty { return "the cookie\(cookies.count == 1 ? "" : "s") \(cookies.joined(separator: ", ")) of the session" }
+        return nil
+    }
+
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]
 
     private func agent(for actor: Actor) throws -> HTTPAgent {
         try lock.withLock {

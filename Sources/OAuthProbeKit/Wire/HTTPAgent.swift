@@ -95,6 +95,12 @@ public final class HTTPAgent: Sendable {
         }
     }
 
+    /// Names of the cookies in the jar that libcurl would send with a request to `url`.
+    public func cookieNames(sentTo url: String) async -> [String] {
+        guard let parts = URLParts(url) else { return [] }
+        return await cookies().compactMap(JarCookie.init).filter { $0.isSent(to: parts) }.map(\.name)
+    }
+
     // MARK: - Preparation (no I/O)
 
     struct Target: Sendable {

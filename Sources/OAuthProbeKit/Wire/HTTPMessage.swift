@@ -35,15 +35,19 @@ public struct HTTPRequest: Sendable {
     public var permitsPlaintext: Bool
     /// Overrides the agent's timeout for this request.
     public var timeout: Duration?
+    /// Credentials in the request in the form they are sent (a password a sign-in template ran
+    /// through filters), so the caller's guards and redaction know them. Never sent as such.
+    public var credentials: [String]
 
     public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: Data? = nil,
-                permitsPlaintext: Bool = false, timeout: Duration? = nil) {
+                permitsPlaintext: Bool = false, timeout: Duration? = nil, credentials: [String] = []) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.permitsPlaintext = permitsPlaintext
         self.timeout = timeout
+        self.credentials = credentials
     }
 }
 
