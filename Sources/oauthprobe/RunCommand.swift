@@ -72,6 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout)))
             .run(plan, started: progress.begin, progress: progress.record)
         progress.finish()
+        DiscoveryNotes.lines(record.targets).forEach { print($0) }
         if let baseline = waivers?.baseline {
             record.results = baseline.apply(to: record.results, today: Baseline.day(of: Date()))
             for waiver in baseline.unused(by: record.results) {

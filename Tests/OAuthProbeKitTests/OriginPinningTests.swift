@@ -7,7 +7,7 @@ import Testing
 /// The fault server answers on 127.0.0.1 and on localhost: two origins, one log.
 @Suite("Origin pinning on a hostile server", .timeLimit(.minutes(2)))
 struct OriginPinningTests {
-    @Test("metadata naming a token endpoint on another origin gets no secret; its probes error naming the origin")
+    @Test("metadata naming a token endpoint on another origin gets no secret; its probes error naming the origin, and discovery reports it")
     func offsiteTokenEndpoint() async throws {
         try await withFixtureServer { server in
             let path = try HostileTarget.write(server: server, scenario: "offsite-token")
@@ -26,6 +26,10 @@ struct OriginPinningTests {
             }
             let state = try #require(record.results.first { $0.probeID == "authz.state-echoed" })
             #expect(state.verdict == .pass, "a probe that needs no other origin still runs: \(state.message)")
+
+            let targets = try #require(try HostileTarget.json(record)["targets"] as? [[String: Any]])
+            let problems = try #require(targets.first?["discovery_problems"] as? [String], "\(targets)")
+            #expect(problems.contains { $0.contains(other) && $0.contains("token_endpoint") }, "\(problems)")
         }
     }
 

@@ -11,6 +11,8 @@ public struct RunRecord: Sendable {
         public var metadataURL: String?
         /// Why metadata could not be fetched, if it could not.
         public var discoveryFailure: String?
+        /// What discovery noticed without judging: another issuer named, endpoints on another origin.
+        public var discoveryProblems: [String] = []
     }
 
     public var targets: [TargetRecord]
