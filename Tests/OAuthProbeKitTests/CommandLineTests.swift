@@ -85,4 +85,19 @@ struct CommandLineTests {
         #expect(run.output.contains("skip  pkce.required-public: the target has no user to sign in"))
         #expect(run.output.contains("skip  token-reuse.refresh-cross-client: the target has no client roles confidential, confidential_b"))
     }
+
+    @Test("200,000 unknown keys are rejected in seconds, with the first 100 problems and a count of the rest")
+    func manyUnknownKeys() throws {
+        var text = "name: many\nissuer: https://idp.example.com\nclients:\n  service: { client_id: svc, secret: \"${env:HOME}\" }\n"
+        for index in 0..<200_000 { text += "key\(index): value\n" }
+        let path = try TestSupport.write(text)
+        let started = ContinuousClock.now
+        let run = try Self.oauthprobe(["validate", path])
+        let elapsed = ContinuousClock.now - started
+        #expect(run.status == 65)
+        #expect(elapsed < .seconds(30), "took \(elapsed)")
+        let lines = run.errors.split(separator: "\n")
+        #expect(lines.count == 101, "100 problems and the count of the rest: \(lines.count)")
+        #expect(lines.last?.hasSuffix("…and 199900 more problems") == true, "\(lines.suffix(2))")
+    }
 }
