@@ -100,4 +100,25 @@ struct CommandLineTests {
         #expect(lines.count == 101, "100 problems and the count of the rest: \(lines.count)")
         #expect(lines.last?.hasSuffix("…and 199900 more problems") == true, "\(lines.suffix(2))")
     }
+
+    @Test("a report that cannot be written exits 73 before any probe runs, saying which file and why",
+          arguments: [("a folder", "is a folder"), ("under a file", "is a file, not a folder")])
+    func unwritableReport(kind: String, reason: String) async throws {
+        try await withFixtureServer { server in
+            let path = try HostileTarget.write(server: server, scenario: "plain")
+            let folder = (path as NSString).deletingLastPathComponent
+            var report = folder
+            if kind == "under a file" {
+                try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
+                report = folder + "/notes.txt/results.json"
+            }
+            let run = try Self.oauthprobe(["run", "--target", path, "--suite", TestSupport.suitesFolder, "--only", "authz.state-echoed",
+                                           "--junit", folder + "/junit.xml", "--json", report], environment: HostileTarget.environment)
+            #expect(run.status == 73, "\(run.errors)")
+            #expect(run.errors.contains("cannot write the JSON report to \(report)") && run.errors.contains(reason), "\(run.errors)")
+            #expect(try await server.log().isEmpty, "checked before any probe ran")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/junit.xml"))
+        }
+    }
 }
+

@@ -93,6 +93,8 @@ public enum ExitStatus {
     public static let errors: Int32 = 2
     public static let usage: Int32 = 64
     public static let invalidInput: Int32 = 65
+    /// A report file cannot be written (sysexits' EX_CANTCREAT).
+    public static let cannotWriteReport: Int32 = 73
 
     public static func of(_ results: [ProbeResult]) -> Int32 {
         if results.contains(where: { $0.verdict == .fail }) { return findings }
