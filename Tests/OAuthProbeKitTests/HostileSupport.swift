@@ -17,7 +17,7 @@ struct LoggedRequest: Decodable {
     var body: String { String(decoding: Data(base64Encoded: body_b64) ?? Data(), as: UTF8.self) }
     /// Request line, headers and body as one text, to search for anything that should not be there.
     var text: String {
-        ([ "\(method) \(target)"] + headers.map { "\($0[0]): \($0[1])" } + [body]).joined(separator: "\n")
+        (["\(method) \(target)"] + headers.map { "\($0[0]): \($0[1])" } + [body]).joined(separator: "\n")
     }
 
     func values(_ name: String) -> [String] {
