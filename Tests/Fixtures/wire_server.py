@@ -26,6 +26,7 @@ import base64
 import html
 import json
 import os
+import re
 import secrets
 import signal
 import socketserver
@@ -312,7 +313,7 @@ def encodings(value):
     raw = value.encode("utf-8")
     return [
         quote(value, safe=""),
-        quote(value, safe="").lower(),
+        re.sub(r"%[0-9A-F]{2}", lambda hexadecimal: hexadecimal.group(0).lower(), quote(value, safe="")),
         quote(value, safe=" ").replace(" ", "+"),
         base64.b64encode(raw).decode(),
         base64.urlsafe_b64encode(raw).decode().rstrip("="),

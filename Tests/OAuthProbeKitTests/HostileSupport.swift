@@ -147,6 +147,7 @@ enum SecretEncodings {
             ("form, upper hex", percent(unreserved, upper: true)),
             ("form, lower hex", percent(unreserved, upper: false)),
             ("form with +", percent(unreserved, upper: true, plus: true)),
+            ("form, then lower case", percent(unreserved, upper: true).lowercased()),
             ("every byte, lower hex", percent({ $0 == UInt8(ascii: "/") }, upper: false)),
             ("base64", data.base64EncodedString()),
             ("base64url", data.base64EncodedString().replacingOccurrences(of: "+", with: "-")

@@ -1,18 +1,19 @@
 import Foundation
 
 /// The forms a secret takes in what is sent and what a server answers, so the redactor can
-/// replace each and the guards can see each: as written and in either case; percent-encoded
-/// (either hex case, `+` or `%20` for a space, the sets of characters common encoders keep);
-/// base64 and base64url, also inside a longer base64 text such as Basic credentials; the inside
-/// of a JSON string as common encoders escape it; and with HTML entities.
+/// replace each and the guards can see each: as written; percent-encoded (either hex case, `+`
+/// or `%20` for a space, the sets of characters common encoders keep); base64 and base64url,
+/// also inside a longer base64 text such as Basic credentials; the inside of a JSON string as
+/// common encoders escape it; with HTML entities; and each of these in upper and in lower case.
 enum SecretRenderings {
     static func of(_ value: String) -> Set<String> {
-        var forms: Set<String> = [value, value.uppercased(), value.lowercased()]
+        var forms: Set<String> = [value]
         forms.formUnion(percentEncodings(of: value))
         forms.formUnion(base64(of: Array(value.utf8)))
         forms.formUnion(jsonStrings(of: value))
         forms.formUnion(htmlTexts(of: value))
-        return forms
+        // A server or an `upper`/`lower` filter may change the case of any of them.
+        return forms.union(forms.map { $0.uppercased() }).union(forms.map { $0.lowercased() })
     }
 
     // MARK: Percent-encoding
