@@ -9,7 +9,8 @@ struct OAuthProbe: AsyncParsableCommand {
         abstract: "Probe a live OAuth 2.0 / OpenID Connect server for security best practices.",
         discussion: """
         Exit status: 0 nothing failed or errored; 1 a probe failed; 2 a probe could not be \
-        evaluated; 64 bad command line; 65 an invalid suite, target or baseline file (nothing was sent).
+        evaluated; 64 bad command line; 65 an invalid suite, target or baseline file (nothing was sent); \
+        73 a report cannot be written (checked before anything is sent).
         """,
         subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self, DiffCommand.self]
     )

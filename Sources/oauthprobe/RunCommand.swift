@@ -69,6 +69,11 @@ struct RunCommand: AsyncParsableCommand {
             print(PlanDescription.render(plan))
             return
         }
+        let unwritable = reports.compactMap { report in report.problem().map(report.failure) }
+        if !unwritable.isEmpty {
+            FileHandle.standardError.write(Data((unwritable + ["nothing was sent"]).map { "oauthprobe: \($0)\n" }.joined().utf8))
+            throw ExitCode(ExitStatus.cannotWriteReport)
+        }
         let interactive = ConsoleReport.isInteractive()
         let console = ConsoleReport(colour: interactive)
         print("oauthprobe: \(plan.items.count) probe variants on \(plan.targets.count) target\(plan.targets.count == 1 ? "" : "s")")
@@ -76,28 +81,33 @@ struct RunCommand: AsyncParsableCommand {
         var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout), maxRequestsPerSecond: maxRequestsPerSecond))
             .run(plan, started: progress.begin, progress: progress.record)
         progress.finish()
+        DiscoveryNotes.lines(record.targets).forEach { print($0) }
         if let baseline = waivers?.baseline {
             record.results = baseline.apply(to: record.results, today: Baseline.day(of: Date()))
             for waiver in baseline.unused(by: record.results) {
                 report([Diagnostic(.warning, at: waiver.location, "waiver for '\(waiver.probe)' matched no result")])
             }
         }
-        let outputs: [(String?, () -> Data)] = [
-            (junit, { JUnitReport.render(record.results, targets: plan.targets) }),
-            (json, { JSONReport.render(record) }),
-            (html, { Data(HTMLReport.render(record).utf8) }),
-            (markdown, { Data(MarkdownReport.render(record).utf8) }),
-            (sarif, { SARIFReport.render(record) }),
+        let renderers: [String: () -> Data] = [
+            "JUnit": { JUnitReport.render(record.results, targets: plan.targets) },
+            "JSON": { JSONReport.render(record) },
+            "HTML": { Data(HTMLReport.render(record).utf8) },
+            "Markdown": { Data(MarkdownReport.render(record).utf8) },
+            "SARIF": { SARIFReport.render(record) },
         ]
-        for case let (path?, render) in outputs { try write(render(), to: path) }
+        let unwritten = reports.compactMap { report in report.write(renderers[report.format]!()).map(report.failure) }
         print(console.summary(record.results, targets: plan.targets.map(\.name)))
         print(console.load(record.targets))
+        if !unwritten.isEmpty {
+            FileHandle.standardError.write(Data(unwritten.map { "oauthprobe: \($0)\n" }.joined().utf8))
+            throw ExitCode(ExitStatus.cannotWriteReport)
+        }
         throw ExitCode(ExitStatus.of(record.results))
     }
 
-    private func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url)
+    /// The reports asked for, each with the name its format goes by in messages.
+    private var reports: [ReportFile] {
+        [("JUnit", junit), ("JSON", json), ("HTML", html), ("Markdown", markdown), ("SARIF", sarif)]
+            .compactMap { format, path in path.map { ReportFile(format: format, path: $0) } }
     }
 }

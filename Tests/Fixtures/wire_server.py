@@ -14,11 +14,20 @@ Special paths (query parameters control them):
   /_/status?code=N          answers with that status and an empty body
   /_/multi                  two X-Multi headers and two Set-Cookie headers
   /_/bytes?n=N              a body of N bytes
+  /_/log                    every request received so far (but these), as a JSON list of
+                            {"host", "method", "target_b64", "headers", "body_b64"}; a streamed
+                            answer adds "streamed" (bytes written) and "stream_done"
+  /_/idp/SCENARIO/...       a small identity server, hostile or broken as SCENARIO says (see
+                            `Idp` below); RFC 8414's /.well-known/oauth-authorization-server/_/idp/
+                            SCENARIO goes there too
 """
 import argparse
 import base64
+import html
 import json
 import os
+import re
+import secrets
 import signal
 import socketserver
 import ssl
@@ -26,7 +35,10 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlencode
+
+# Every request but /_/log, in arrival order, for tests that check where credentials went.
+LOG = []
 
 
 def b64(data: bytes) -> str:
@@ -85,7 +97,18 @@ class Handler(BaseHTTPRequestHandler):
         body = self.read_body()
         path, _, query = self.path.partition("?")
         q = {k: v[0] for k, v in parse_qs(query).items()}
-        if path == "/_/redirect":
+        entry = None
+        if path != "/_/log":
+            entry = {"host": self.headers.get("Host", ""), "method": self.command, "target_b64": b64(self.path.encode("latin-1")),
+                     # Header bytes arrive as latin-1 text: give back what was sent, UTF-8 included.
+                     "headers": [[k, v.encode("latin-1").decode("utf-8", "replace")] for k, v in self.headers.items()],
+                     "body_b64": b64(body)}
+            LOG.append(entry)
+        if path == "/_/log":
+            self.send(200, json.dumps(LOG).encode(), [("Content-Type", "application/json")])
+        elif path.startswith("/_/idp/") or path.startswith("/.well-known/oauth-authorization-server/_/idp/"):
+            Idp(self, path, q, body, entry).answer()
+        elif path == "/_/redirect":
             self.send(302, b"", [("Location", q.get("to", "/"))])
         elif path == "/_/setcookie":
             cookie = f"{q['name']}={q['value']}; Path={q.get('path', '/')}"
@@ -121,6 +144,205 @@ FLAKY = {}
 FLAKY_LOCK = threading.Lock()
 
 
+class Idp:
+    """Answers /_/idp/SCENARIO/... as a minimal identity server that signs anyone in, issues
+    tokens to anyone, and is hostile or broken as its scenario says:
+      plain           well-behaved enough: metadata, a login form, codes, tokens
+      offsite-token   metadata names token, revocation and introspection endpoints on the other
+                      origin (127.0.0.1 <-> localhost, same port)
+      offsite-form    the login form posts to the other origin
+      wrong-issuer    metadata's issuer is not the URL it was fetched from
+      not-json        every metadata URL answers 200 with an HTML page
+      json-array      every metadata URL answers 200 with a JSON array
+      huge-metadata   a 50 MB metadata document
+      endless-token   the token endpoint answers with a chunked body that never ends
+      echo            the login and token endpoints echo the password and client secret back,
+                      encoded every way servers encode (the password straddling byte 2048 of
+                      the page); Django-style CSRF tokens on the login form
+    """
+
+    def __init__(self, handler, path, query, body, entry):
+        self.h = handler
+        self.query = query
+        self.body = body
+        self.entry = entry
+        well_known = "/.well-known/oauth-authorization-server"
+        self.rfc8414 = path.startswith(well_known + "/") or path.endswith(well_known)
+        rest = path[len(well_known):] if path.startswith(well_known + "/") else path
+        parts = rest.split("/", 4)  # "", "_", "idp", SCENARIO, endpoint
+        self.scenario = parts[3]
+        self.endpoint = parts[4] if len(parts) > 4 else ""
+        host = handler.headers.get("Host", "")
+        port = handler.server.server_address[1]
+        self.origin = f"{handler.server.scheme}://{host}"
+        other = "localhost" if host.startswith("127.0.0.1") else "127.0.0.1"
+        self.other_origin = f"{handler.server.scheme}://{other}:{port}"
+        self.base = f"/_/idp/{self.scenario}"
+
+    def json(self, status, document, headers=()):
+        self.h.send(status, json.dumps(document).encode(),
+                    [("Content-Type", "application/json"), ("Cache-Control", "no-store")] + list(headers))
+
+    def html(self, status, page, headers=()):
+        self.h.send(status, page.encode(), [("Content-Type", "text/html; charset=utf-8")] + list(headers))
+
+    def answer(self):
+        if self.rfc8414 or self.endpoint == ".well-known/openid-configuration":
+            return self.metadata()
+        handler = {
+            "authorize": self.authorize, "login": self.login, "token": self.token, "jwks": self.jwks,
+            "revoke": self.ok, "introspect": self.ok, "userinfo": self.userinfo, "api/auth": self.api_sign_in,
+        }.get(self.endpoint)
+        if handler is None:
+            return self.h.send(404)
+        handler()
+
+    def metadata(self):
+        if self.scenario == "not-json":
+            return self.html(200, "<!doctype html><html><head><title>Welcome</title></head><body>Our app</body></html>")
+        if self.scenario == "json-array":
+            return self.json(200, ["issuer", "token_endpoint"])
+        if self.rfc8414:
+            return self.h.send(404)
+        if self.scenario == "huge-metadata":
+            return self.stream(b'{"issuer": "' + b"x" * 65536, total=50 << 20, chunked=False)
+        base = self.origin + self.base
+        document = {
+            "issuer": base,
+            "authorization_endpoint": base + "/authorize",
+            "token_endpoint": base + "/token",
+            "revocation_endpoint": base + "/revoke",
+            "introspection_endpoint": base + "/introspect",
+            "userinfo_endpoint": base + "/userinfo",
+            "jwks_uri": base + "/jwks",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+            "code_challenge_methods_supported": ["S256"],
+        }
+        if self.scenario == "offsite-token":
+            for key, name in [("token_endpoint", "token"), ("revocation_endpoint", "revoke"), ("introspection_endpoint", "introspect")]:
+                document[key] = f"{self.other_origin}{self.base}/{name}"
+        if self.scenario == "wrong-issuer":
+            document["issuer"] = "https://issuer.example/elsewhere"
+        self.json(200, document)
+
+    def login_page(self, next_query, extra=""):
+        action = (self.other_origin if self.scenario == "offsite-form" else "") + self.base + "/login"
+        csrf = secrets.token_urlsafe(24)
+        return (self.PAGE_START + extra
+                + f'<form method="post" action="{html.escape(action)}">'
+                + f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'
+                + f'<input type="hidden" name="next" value="{html.escape(next_query)}">'
+                + '<input type="text" name="username"><input type="password" name="password">'
+                + '<button type="submit">Sign in</button></form></body></html>')
+
+    def authorize(self):
+        query = self.h.path.partition("?")[2]
+        # A browser with a session (from /login, /api/auth or the user) is not asked to sign in again.
+        if any(name in self.h.headers.get("Cookie", "") for name in ("session=", "sessionid=")):
+            return self.send_code(query)
+        self.html(200, self.login_page(query), [("Set-Cookie", f"csrftoken={secrets.token_hex(16)}; Path=/; SameSite=Lax")])
+
+    def login(self):
+        form = {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        password = form.get("password", "")
+        if self.scenario == "echo":
+            return self.html(200, self.echo_page(password, form.get("next", "")))
+        self.send_code(form.get("next", ""), [("Set-Cookie", f"sessionid={secrets.token_urlsafe(24)}; Path=/; HttpOnly")])
+
+    def send_code(self, authorize_query, headers=()):
+        request = {k: v[0] for k, v in parse_qs(authorize_query).items()}
+        redirect = request.get("redirect_uri", "https://nowhere.example/cb")
+        location = redirect + ("&" if "?" in redirect else "?") + urlencode({"code": secrets.token_urlsafe(24), "state": request.get("state", "")})
+        self.h.send(302, b"", [("Location", location)] + list(headers))
+
+    PAGE_START = "<!doctype html><html><head><title>Sign in</title></head><body>"
+
+    def echo_page(self, password, next_query):
+        # The password encoded every way, then the raw password starting at byte 2040 of the
+        # page, so that a cut at 2048 falls inside it.
+        echoes = "<p>" + " | ".join(encodings(password)) + "</p><!--"
+        padding = 2040 - len((self.PAGE_START + echoes).encode()) - 3
+        return self.login_page(next_query, echoes + "x" * padding + "-->" + password)
+
+    def token(self):
+        if self.scenario == "endless-token":
+            return self.stream(b'{"access_token": "' + b"a" * 65536, total=None, chunked=True)
+        form = {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        secret = form.get("client_secret", "")
+        authorization = self.h.headers.get("Authorization", "")
+        if authorization.startswith("Basic "):
+            pair = base64.b64decode(authorization[6:]).decode("utf-8", "replace")
+            secret = parse_qs("s=" + pair.partition(":")[2]).get("s", [""])[0]
+        if self.scenario == "echo" and secret:
+            # Written by hand so each encoding stands in the body as is (every one is JSON-safe).
+            body = '{"error": "invalid_client", "error_description": "bad secret: %s"}' % " | ".join(encodings(secret))
+            return self.h.send(401, body.encode(), [("Content-Type", "application/json"),
+                                                    ("X-Secret-Echo", encodings(secret)[0]), ("X-Secret-Base64", encodings(secret)[3])])
+        grant = form.get("grant_type")
+        if grant in ("authorization_code", "refresh_token", "client_credentials"):
+            tokens = {"access_token": secrets.token_urlsafe(32), "token_type": "Bearer", "expires_in": 300}
+            if grant != "client_credentials":
+                tokens["refresh_token"] = secrets.token_urlsafe(32)
+            return self.json(200, tokens)
+        self.json(400, {"error": "unsupported_grant_type"})
+
+    def jwks(self):
+        self.json(200, {"keys": []})
+
+    def ok(self):
+        self.json(200, {})
+
+    def userinfo(self):
+        if self.h.headers.get("Authorization", "").startswith("Bearer "):
+            return self.json(200, {"sub": "probe"})
+        self.json(401, {"error": "invalid_token"})
+
+    def api_sign_in(self):
+        self.json(200, {}, [("Set-Cookie", f"session={secrets.token_urlsafe(24)}; Path=/")])
+
+    def stream(self, first, total, chunked):
+        """Writes `first`, then x's, until `total` bytes (None: forever) or the client hangs up."""
+        h = self.h
+        h.send_response_only(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Transfer-Encoding", "chunked") if chunked else h.send_header("Content-Length", str(total))
+        h.end_headers()
+        filler = b"x" * 65536
+        sent = 0
+        try:
+            while total is None or sent < total:
+                piece = first if sent == 0 else filler
+                if total is not None:
+                    piece = piece[: total - sent]
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                sent += len(piece)
+                self.entry["streamed"] = sent
+        except OSError:
+            pass  # the client stopped reading: what the test wants
+        self.entry["stream_done"] = True
+        h.close_connection = True
+
+
+def encodings(value):
+    """The value the ways servers write it back: form and percent-encoding in both hex cases,
+    base64, JSON strings escaped as Python, .NET and Go do, HTML entities named and numeric."""
+    raw = value.encode("utf-8")
+    return [
+        quote(value, safe=""),
+        re.sub(r"%[0-9A-F]{2}", lambda hexadecimal: hexadecimal.group(0).lower(), quote(value, safe="")),
+        quote(value, safe=" ").replace(" ", "+"),
+        base64.b64encode(raw).decode(),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"),
+        "".join("\\u%04X" % ord(c) if c in "<>&'\"+`" or not c.isascii() else c for c in value),
+        html.escape(value),
+        "".join("&#%d;" % ord(c) if c in "<>&\"'" else c for c in value),
+        "".join("&#x%x;" % ord(c) if c in "<>&\"'" else c for c in value),
+    ]
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -144,6 +366,7 @@ def main():
     parser.add_argument("--key")
     args = parser.parse_args()
     server = Server(("127.0.0.1", 0), Handler)
+    server.scheme = "https" if args.cert else "http"
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)

@@ -22,8 +22,12 @@ struct CommandLineTests {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
+        // Both pipes at once: a process that fills one while the other is read would never end.
+        nonisolated(unsafe) var err = Data()
+        let reading = DispatchGroup()
+        DispatchQueue.global().async(group: reading) { err = errors.fileHandleForReading.readDataToEndOfFile() }
         let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        reading.wait()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
     }
@@ -81,4 +85,40 @@ struct CommandLineTests {
         #expect(run.output.contains("skip  pkce.required-public: the target has no user to sign in"))
         #expect(run.output.contains("skip  token-reuse.refresh-cross-client: the target has no client roles confidential, confidential_b"))
     }
+
+    @Test("200,000 unknown keys are rejected in seconds, with the first 100 problems and a count of the rest")
+    func manyUnknownKeys() throws {
+        var text = "name: many\nissuer: https://idp.example.com\nclients:\n  service: { client_id: svc, secret: \"${env:HOME}\" }\n"
+        for index in 0..<200_000 { text += "key\(index): value\n" }
+        let path = try TestSupport.write(text)
+        let started = ContinuousClock.now
+        let run = try Self.oauthprobe(["validate", path])
+        let elapsed = ContinuousClock.now - started
+        #expect(run.status == 65)
+        #expect(elapsed < .seconds(30), "took \(elapsed)")
+        let lines = run.errors.split(separator: "\n")
+        #expect(lines.count == 101, "100 problems and the count of the rest: \(lines.count)")
+        #expect(lines.last?.hasSuffix("…and 199900 more problems") == true, "\(lines.suffix(2))")
+    }
+
+    @Test("a report that cannot be written exits 73 before any probe runs, saying which file and why",
+          arguments: [("a folder", "is a folder"), ("under a file", "is a file, not a folder")])
+    func unwritableReport(kind: String, reason: String) async throws {
+        try await withFixtureServer { server in
+            let path = try HostileTarget.write(server: server, scenario: "plain")
+            let folder = (path as NSString).deletingLastPathComponent
+            var report = folder
+            if kind == "under a file" {
+                try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/notes.txt"))
+                report = folder + "/notes.txt/results.json"
+            }
+            let run = try Self.oauthprobe(["run", "--target", path, "--suite", TestSupport.suitesFolder, "--only", "authz.state-echoed",
+                                           "--junit", folder + "/junit.xml", "--json", report], environment: HostileTarget.environment)
+            #expect(run.status == 73, "\(run.errors)")
+            #expect(run.errors.contains("cannot write the JSON report to \(report)") && run.errors.contains(reason), "\(run.errors)")
+            #expect(try await server.log().isEmpty, "checked before any probe ran")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/junit.xml"))
+        }
+    }
 }
+

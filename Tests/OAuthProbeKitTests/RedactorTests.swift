@@ -44,4 +44,30 @@ struct RedactorTests {
         let found = TestSupport.occurrences(of: values, in: texts).map { "\($0.value)@\($0.text)" }
         #expect(Set(found) == ["tokenAAAABBBBCCCC@0", "secret-0123456789@1", "short@2"])
     }
+
+    static let seeds = ["p@ss wörd/<&>\"'+=%1", HostileTarget.password, "plain-alnum-token-value-0123456789"]
+
+    @Test("a secret is recognised in every encoding servers and templates give it", arguments: seeds)
+    func encodings(secret: String) {
+        let redactor = Redactor(secrets: [Secret(secret, origin: nil)])
+        for encoding in SecretEncodings.all(secret) {
+            let text = "before \(encoding.text) after"
+            #expect(redactor.containsSecret(text), "\(encoding.name) not recognised")
+            let redacted = redactor.redact(text)
+            #expect(!redacted.contains(encoding.text), "\(encoding.name): \(redacted)")
+            #expect(redacted.hasPrefix("before ‹sha256:") && redacted.hasSuffix("› after"), "\(encoding.name): \(redacted)")
+        }
+    }
+
+    @Test("a secret inside a longer base64 text (Basic credentials) is recognised at any alignment", arguments: ["a", "ab", "abc"])
+    func insideBase64(clientID: String) {
+        let secret = "p@ss wörd/<&>\"'+=%1"
+        let redactor = Redactor(secrets: [Secret(secret, origin: nil)])
+        let basic = Data("\(clientID):\(secret)".utf8).base64EncodedString()
+        #expect(redactor.containsSecret("echo: \(basic)"))
+        let redacted = redactor.redact("echo: \(basic)")
+        // Past the characters the client id shares, the rest is the secret's alone.
+        #expect(!redacted.contains(String(basic.dropFirst(6).prefix(8))), "\(redacted) still holds the secret's base64")
+    }
 }
+

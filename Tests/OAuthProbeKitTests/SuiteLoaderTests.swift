@@ -83,4 +83,13 @@ struct SuiteLoaderTests {
             "10:9: error: variant 'b' sets [\"uri\"] but 'a' sets [\"redirect_uri\"]; every variant sets the same keys",
         ])
     }
+
+    @Test("a suite with no probes is rejected", arguments: ["probes: []", "probes:"])
+    func noProbes(probes: String) throws {
+        let path = try TestSupport.write("practice: Always Use HTTPS\n\(probes)\n")
+        let (suite, diagnostics) = SuiteLoader().load(file: path)
+        #expect(suite == nil)
+        #expect(diagnostics.map(\.message).contains { $0.contains("list at least one probe") }, "\(diagnostics)")
+    }
 }
+

@@ -88,4 +88,58 @@ struct TargetLoaderTests {
         #expect(diagnostics[0].location.line == 3)
         #expect(diagnostics[0].message.hasPrefix("YAML syntax:"))
     }
+
+    /// A target with one thing wrong that `run` would trip on, and what `validate` says.
+    struct Flaw: CustomTestStringConvertible, Sendable {
+        var name: String
+        var text: String
+        var beside: [String: String] = [:]
+        var message: String
+        var testDescription: String { name }
+    }
+
+    static let base = """
+        name: NAME
+        issuer: https://idp.example.com/id
+        clients:
+          service: { client_id: svc, secret: "${env:WEB_SECRET}", scope: read }
+
+        """
+
+    static let flaws = [
+        Flaw(name: "a relative sign-in URL",
+             text: base + "login: { strategy: steps, sign_in: [ { method: POST, url: /api/auth } ] }",
+             message: "login.sign_in[1].url '/api/auth' is not an absolute http(s) URL"),
+        Flaw(name: "a sign-in URL whose host is a value",
+             text: base + #"login: { strategy: steps, sign_in: [ { url: "https://{{client_id}}/login" } ] }"#,
+             message: "is not an absolute http(s) URL"),
+        Flaw(name: "a consent URL of another scheme",
+             text: base + #"login: { strategy: steps, sign_in: [ { url: "{{issuer}}/login" } ], consent: [ { url: "ftp://idp.example.com/x" } ] }"#,
+             message: "login.consent[1].url 'ftp://idp.example.com/x' is not an absolute http(s) URL"),
+        Flaw(name: "port 0", text: base.replacingOccurrences(of: "idp.example.com/id", with: "idp.example.com:0/id"),
+             message: "issuer 'https://idp.example.com:0/id': port 0 is not between 1 and 65535"),
+        Flaw(name: "port 70000", text: base + "endpoints: { token: \"https://idp.example.com:70000/token\" }",
+             message: "port 70000 is not between 1 and 65535"),
+        Flaw(name: "a port that is not a number", text: base + "resource: { url: \"https://api.example.com:http/me\" }",
+             message: "port http is not between 1 and 65535"),
+        Flaw(name: "a sign-in URL's port", text: base + "login: { strategy: steps, sign_in: [ { url: \"https://idp.example.com:99999/login\" } ] }",
+             message: "port 99999 is not between 1 and 65535"),
+        Flaw(name: "a CA file that is not PEM", text: base + "tls: { ca_file: ./ca.pem }", beside: ["ca.pem": "not a certificate\n"],
+             message: "is not a PEM file of certificates"),
+        Flaw(name: "a 30 MB name", text: base.replacingOccurrences(of: "NAME", with: String(repeating: "n", count: 30_000_000)),
+             message: "name is 30000000 characters long; at most 100"),
+        Flaw(name: "a name on two lines", text: base.replacingOccurrences(of: "NAME", with: "\"two\\nlines\""),
+             message: "name must be one line of printable characters"),
+    ]
+
+    @Test("validate rejects what run would trip on", arguments: flaws)
+    func rejectsFlaw(flaw: Flaw) throws {
+        let path = try TestSupport.write(flaw.text.replacingOccurrences(of: "NAME", with: "staging"), beside: flaw.beside)
+        let (target, diagnostics) = TargetLoader(environment: environment).load(file: path)
+        #expect(target == nil)
+        let errors = diagnostics.filter { $0.severity == .error }.map(\.message)
+        #expect(errors.count == 1 && errors[0].contains(flaw.message), "\(errors.map { $0.prefix(300) })")
+        #expect(diagnostics.allSatisfy { $0.message.count < 1_000 }, "a diagnostic never repeats a huge value")
+    }
 }
+

@@ -154,9 +154,23 @@ struct WireResponseTests {
             var settings = plainSettings
             settings.maxResponseBytes = 1000
             let agent = try HTTPAgent(settings: settings)
-            #expect(try await agent.send(HTTPRequest(url: server.http + "/_/bytes?n=1000")).body.count == 1000)
+            // The limit counts the headers too (some 100 bytes here).
+            #expect(try await agent.send(HTTPRequest(url: server.http + "/_/bytes?n=800")).body.count == 800)
             await expectWireError(.responseTooLarge(limit: 1000)) {
                 _ = try await agent.send(HTTPRequest(url: server.http + "/_/bytes?n=5000"))
+            }
+        }
+    }
+
+    @Test("headers count toward the limit: a server cannot fill memory with them either")
+    func headersTooLarge() async throws {
+        try await withFixtureServer { server in
+            var settings = plainSettings
+            settings.maxResponseBytes = 100
+            let agent = try HTTPAgent(settings: settings)
+            // /_/multi answers a 5-byte body after some 150 bytes of headers.
+            await expectWireError(.responseTooLarge(limit: 100)) {
+                _ = try await agent.send(HTTPRequest(url: server.http + "/_/multi"))
             }
         }
     }

@@ -68,9 +68,17 @@ public struct Inputs: Sendable {
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             return .unknown("cannot read the file")
         }
-        // A file that does not parse is reported by the suite loader, which names the syntax error.
-        guard case .mapping(let mapping)? = try? Yams.compose(yaml: text) else { return .suite }
-        let keys = Set(mapping.keys.compactMap(\.string))
+        // Top-level keys of a block mapping start a line; reading them spares parsing a large file
+        // twice. Otherwise (flow style) parse it; a file that does not parse is reported by the
+        // suite loader, which names the syntax error.
+        var keys = Set(text.split(separator: "\n").compactMap { line -> String? in
+            guard let first = line.first, first.isLetter, let colon = line.firstIndex(of: ":") else { return nil }
+            return String(line[..<colon])
+        })
+        if keys.isDisjoint(with: ["probes", "issuer", "clients", "waivers"]) {
+            guard case .mapping(let mapping)? = try? Yams.compose(yaml: text) else { return .suite }
+            keys = Set(mapping.keys.compactMap(\.string))
+        }
         if keys.contains("probes") { return .suite }
         if keys.contains("issuer") || keys.contains("clients") { return .target }
         if keys.contains("waivers") { return .baseline }
@@ -85,6 +93,8 @@ public enum ExitStatus {
     public static let errors: Int32 = 2
     public static let usage: Int32 = 64
     public static let invalidInput: Int32 = 65
+    /// A report file cannot be written (sysexits' EX_CANTCREAT).
+    public static let cannotWriteReport: Int32 = 73
 
     public static func of(_ results: [ProbeResult]) -> Int32 {
         if results.contains(where: { $0.verdict == .fail }) { return findings }

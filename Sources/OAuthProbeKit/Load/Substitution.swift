@@ -9,11 +9,13 @@ struct Substitution {
 
     enum Failure: Error { case message(String) }
 
-    /// The text with every reference replaced. `secret` tells whether any was found.
-    func apply(_ text: String) -> Result<(value: String, origin: String?), Failure> {
+    /// The text with every reference replaced; `origin` is the first reference as written, and
+    /// `inserted` each value put in, with its reference.
+    func apply(_ text: String) -> Result<(value: String, origin: String?, inserted: [Secret]), Failure> {
         var output = ""
         var rest = Substring(text)
         var origin: String?
+        var inserted: [Secret] = []
         while let open = rest.range(of: "${") {
             output += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
@@ -27,6 +29,7 @@ struct Substitution {
                     return .failure(.message("environment variable \(name) is not set"))
                 }
                 output += value
+                inserted.append(Secret(value, origin: "${\(reference)}"))
             } else if reference.hasPrefix("file:") {
                 let path = String(reference.dropFirst(5))
                 let url = URL(fileURLWithPath: path, relativeTo: baseDirectory)
@@ -35,14 +38,16 @@ struct Substitution {
                     return .failure(.message("cannot read file \(url.path)"))
                 }
                 // Files written by editors end with a newline that is not part of the secret.
-                output += value.hasSuffix("\r\n") ? String(value.dropLast(2))
+                let trimmed = value.hasSuffix("\r\n") ? String(value.dropLast(2))
                     : value.hasSuffix("\n") ? String(value.dropLast()) : value
+                output += trimmed
+                inserted.append(Secret(trimmed, origin: "${\(reference)}"))
             } else {
                 return .failure(.message("'${\(reference)}' must be ${env:NAME} or ${file:PATH}"))
             }
             rest = rest[rest.index(after: close)...]
         }
         output += rest
-        return .success((output, origin))
+        return .success((output, origin, inserted))
     }
 }

@@ -74,9 +74,20 @@ private struct SuiteParse {
         guard let map = reader.mapping(root, "a suite file") else { return nil }
         map.check(reader, "suite", allowed: ["practice", "probes"], required: ["practice", "probes"])
         let heading = map["practice"].flatMap { practice($0) } ?? ""
-        let probes = map["probes"].flatMap { reader.sequence($0, "probes") }?.compactMap { probe($0, practice: heading) } ?? []
+        let probes = map["probes"].flatMap { probeList($0) }?.compactMap { probe($0, practice: heading) } ?? []
         let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
         return Suite(name: name, practice: heading, file: file, probes: probes)
+    }
+
+    /// A suite without probes is a mistake, not a suite that always passes.
+    private func probeList(_ node: Node) -> [Node]? {
+        if case .scalar(let scalar) = node, ["", "~", "null"].contains(scalar.string) {
+            reader.error(node, "probes: list at least one probe")
+            return nil
+        }
+        let items = reader.sequence(node, "probes")
+        if items?.isEmpty == true { reader.error(node, "probes: list at least one probe") }
+        return items
     }
 
     private func practice(_ node: Node) -> String? {
@@ -92,7 +103,7 @@ private struct SuiteParse {
         guard let map = reader.mapping(node, "a probe") else { return nil }
         map.check(reader, "probe", allowed: ["id", "title", "practice", "refs", "severity", "roles", "endpoints", "let", "matrix", "skip_when", "steps", "opt_in"],
                   required: ["id", "title", "refs", "severity", "steps"])
-        let id = map["id"].flatMap { reader.string($0, "id") } ?? ""
+        let id = map["id"].flatMap { reader.string($0, "id", longest: YAMLReader.longestName) } ?? ""
         if let idNode = map["id"], !id.isEmpty, (try? Self.idPattern.wholeMatch(in: id)) == nil {
             reader.error(idNode, "id '\(id)' must be topic.check: lower case words joined by '-', parts by '.'")
         }
@@ -468,6 +479,10 @@ private struct SuiteParse {
     // MARK: Names and templates
 
     private func name(_ node: Node, _ text: String, _ what: String) -> Bool {
+        guard text.count <= YAMLReader.longestName else {
+            reader.error(node, "\(what) is \(text.count) characters long; at most \(YAMLReader.longestName)")
+            return false
+        }
         guard (try? Self.namePattern.wholeMatch(in: text)) != nil else {
             reader.error(node, "\(what) '\(text)' must be lower case letters, digits, '-' or '_'")
             return false

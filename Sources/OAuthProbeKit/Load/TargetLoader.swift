@@ -37,7 +37,7 @@ private struct TargetParse {
         map.check(reader, "target", allowed: Self.keys, required: ["name", "issuer"])
 
         let allowInsecure = map["allow_insecure_http"].flatMap { reader.bool($0, "allow_insecure_http") } ?? false
-        let name = map["name"].flatMap { plain($0, "name") }
+        let name = map["name"].flatMap { reader.name($0, "name") == nil ? nil : plain($0, "name") }
         let issuer = map["issuer"].flatMap { url($0, "issuer", allowInsecure: allowInsecure) }
         var target = Target(name: name ?? "", issuer: issuer ?? "", allowInsecureHTTP: allowInsecure, file: file)
 
@@ -55,10 +55,12 @@ private struct TargetParse {
             tls.check(reader, "tls", allowed: ["ca_file"])
             if let caNode = tls["ca_file"], let path = plain(caNode, "tls.ca_file") {
                 let resolved = URL(fileURLWithPath: path, relativeTo: substitution.baseDirectory).standardizedFileURL.path
-                if FileManager.default.isReadableFile(atPath: resolved) {
-                    target.caFile = resolved
-                } else {
+                if !FileManager.default.isReadableFile(atPath: resolved) {
                     reader.error(caNode, "tls.ca_file: cannot read \(resolved)")
+                } else if !Self.isPEMCertificates(atPath: resolved) {
+                    reader.error(caNode, "tls.ca_file: \(resolved) is not a PEM file of certificates (no '-----BEGIN CERTIFICATE-----')")
+                } else {
+                    target.caFile = resolved
                 }
             }
         }
@@ -79,7 +81,7 @@ private struct TargetParse {
                 target.user = UserCredentials(username: username, password: password)
             }
         }
-        if let node = map["login"] { target.login = login(node) ?? LoginSettings() }
+        if let node = map["login"] { target.login = login(node, issuer: issuer, allowInsecure: allowInsecure) ?? LoginSettings() }
         if let node = map["resource"], let resource = reader.mapping(node, "resource") {
             resource.check(reader, "resource", allowed: ["url"], required: ["url"])
             target.resourceURL = resource["url"].flatMap { url($0, "resource.url", allowInsecure: allowInsecure) }
@@ -115,15 +117,22 @@ private struct TargetParse {
         return target
     }
 
+    /// Trust anchors libcurl can read: PEM certificates, in a file of at most 16 MiB.
+    static func isPEMCertificates(atPath path: String) -> Bool {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size < 16 << 20,
+              let data = FileManager.default.contents(atPath: path) else { return false }
+        return String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+    }
+
     // MARK: Sign-in
 
-    private func login(_ node: Node) -> LoginSettings? {
+    private func login(_ node: Node, issuer: String?, allowInsecure: Bool) -> LoginSettings? {
         guard let map = reader.mapping(node, "login") else { return nil }
         map.check(reader, "login", allowed: ["strategy", "sign_in", "consent", "authorize_parameters", "cookie"], required: ["strategy"])
         guard let strategyNode = map["strategy"], let strategy = reader.oneOf(strategyNode, "login.strategy", LoginStrategy.self) else { return nil }
         var login = LoginSettings(strategy: strategy)
-        login.signIn = map["sign_in"].flatMap { requests($0, "login.sign_in") } ?? []
-        login.consent = map["consent"].flatMap { requests($0, "login.consent") } ?? []
+        login.signIn = map["sign_in"].flatMap { requests($0, "login.sign_in", issuer: issuer, allowInsecure: allowInsecure) } ?? []
+        login.consent = map["consent"].flatMap { requests($0, "login.consent", issuer: issuer, allowInsecure: allowInsecure) } ?? []
         if let node = map["authorize_parameters"], let parameters = reader.mapping(node, "login.authorize_parameters") {
             login.authorizeParameters = parameters.entries.compactMap { entry in
                 loginTemplate(entry.value, "login.authorize_parameters.\(entry.key)").map { (entry.key, $0) }
@@ -149,15 +158,18 @@ private struct TargetParse {
         return login
     }
 
-    private func requests(_ node: Node, _ what: String) -> [LoginRequest]? {
+    private func requests(_ node: Node, _ what: String, issuer: String?, allowInsecure: Bool) -> [LoginRequest]? {
         reader.sequence(node, what)?.enumerated().compactMap { index, item in
             let what = "\(what)[\(index + 1)]"
             guard let map = reader.mapping(item, what) else { return nil }
             map.check(reader, what, allowed: ["method", "url", "headers", "body", "expect_status"], required: ["url"])
             let method = map["method"].flatMap { reader.string($0, "\(what).method") } ?? "GET"
             var headers: [(name: String, value: Template)] = []
+            // What the environment or a file puts in headers and body is a credential (an API key, a cookie).
+            var carried = [map["body"]].compactMap { $0 }
             if let node = map["headers"], let headerMap = reader.mapping(node, "\(what).headers") {
                 headers = headerMap.entries.compactMap { entry in loginTemplate(entry.value, "\(what).headers").map { (entry.key, $0) } }
+                carried += headerMap.entries.map(\.value)
             }
             var expected: [Int] = []
             if let node = map["expect_status"] {
@@ -167,9 +179,18 @@ private struct TargetParse {
                     expected = [status]
                 }
             }
-            guard let url = map["url"].flatMap({ loginTemplate($0, "\(what).url") }) else { return nil }
+            guard let urlNode = map["url"], let url = loginTemplate(urlNode, "\(what).url") else { return nil }
+            // Where the call goes must be known before anything is sent: credentials go only there.
+            switch (url.pieces.first, url.fixedURL(issuer: issuer ?? "")) {
+            case (_, nil):
+                reader.error(urlNode, "\(what).url '\(url)' is not an absolute http(s) URL: start it with https://host/ or {{issuer}}")
+            case (.text?, let fixed?):
+                _ = checkedURL(fixed, at: urlNode, "\(what).url", allowInsecure: allowInsecure, shown: url.description)
+            default:
+                break // {{issuer}}…: checked as the issuer
+            }
             return LoginRequest(method: method, url: url, headers: headers, body: map["body"].flatMap { loginTemplate($0, "\(what).body") },
-                                expectStatus: expected, location: reader.location(of: item))
+                                expectStatus: expected, location: reader.location(of: item), secrets: carried.flatMap(insertedSecrets))
         }
     }
 
@@ -225,11 +246,17 @@ private struct TargetParse {
     private func substituted(_ node: Node, _ what: String) -> (value: String, origin: String?)? {
         guard let text = reader.string(node, what) else { return nil }
         switch substitution.apply(text) {
-        case .success(let result): return result
+        case .success(let result): return (result.value, result.origin)
         case .failure(.message(let message)):
             reader.error(node, "\(what): \(message)")
             return nil
         }
+    }
+
+    /// The values `${env:}` and `${file:}` put into this value.
+    private func insertedSecrets(_ node: Node) -> [Secret] {
+        guard case .scalar(let scalar) = node, case .success(let result) = substitution.apply(scalar.string) else { return [] }
+        return result.inserted
     }
 
     /// A value that is not a secret; `${...}` is still allowed (a client id from the environment).
@@ -246,8 +273,18 @@ private struct TargetParse {
 
     private func url(_ node: Node, _ what: String, allowInsecure: Bool) -> String? {
         guard let text = plain(node, what) else { return nil }
+        return checkedURL(text, at: node, what, allowInsecure: allowInsecure, shown: text)
+    }
+
+    /// The URL if oauthprobe can send to it: http(s), a port libcurl accepts, plain http only
+    /// where the target allows it. `shown` is how the problem quotes it (a template as written).
+    private func checkedURL(_ text: String, at node: Node, _ what: String, allowInsecure: Bool, shown: String) -> String? {
         guard let parts = URLParts(text), ["https", "http"].contains(parts.scheme.lowercased()) else {
-            reader.error(node, "\(what) '\(text)' is not an http(s) URL")
+            reader.error(node, "\(what) '\(shown)' is not an http(s) URL")
+            return nil
+        }
+        if let port = parts.port, !port.isEmpty, !(Int(port).map { (1...65_535).contains($0) } ?? false) {
+            reader.error(node, "\(what) '\(shown)': port \(port) is not between 1 and 65535")
             return nil
         }
         if parts.scheme.lowercased() == "http" && !allowInsecure {

@@ -6,21 +6,37 @@ import Yams
 final class YAMLReader {
     let file: String
     private var collected: [Diagnostic] = []
+    private var errorLocations: Set<SourceLocation> = []
 
-    /// In file order, as a user reads them, whatever order the checks ran in.
+    /// Problems shown per file: past these a user fixes the first ones and runs again.
+    static let shownDiagnostics = 100
+    /// Names (a target, a probe id, a step): they appear on every line of every report.
+    static let longestName = 100
+    /// Any single value: a URL, a scope, a secret.
+    static let longestValue = 65_536
+    /// A message quotes what it is about; a huge value is cut.
+    static let longestMessage = 500
+
+    /// In file order, as a user reads them, whatever order the checks ran in; the first
+    /// `shownDiagnostics`, then a count of the rest.
     var diagnostics: [Diagnostic] {
-        collected.enumerated().sorted {
+        let sorted = collected.enumerated().sorted {
             ($0.element.location.line, $0.element.location.column, $0.offset) < ($1.element.location.line, $1.element.location.column, $1.offset)
         }.map(\.element)
+        guard sorted.count > Self.shownDiagnostics else { return sorted }
+        let omitted = sorted.count - Self.shownDiagnostics
+        return Array(sorted.prefix(Self.shownDiagnostics))
+            + [Diagnostic(.error, at: sorted[Self.shownDiagnostics].location, "…and \(omitted) more problems")]
     }
 
     init(file: String) { self.file = file }
 
-    var hasErrors: Bool { collected.contains { $0.severity == .error } }
+    var hasErrors: Bool { !errorLocations.isEmpty }
 
-    func hasErrors(at location: SourceLocation) -> Bool {
-        collected.contains { $0.severity == .error && $0.location == location }
-    }
+    func hasErrors(at location: SourceLocation) -> Bool { errorLocations.contains(location) }
+
+    /// More problems than are shown: costly hints are not worth working out.
+    var isSaturated: Bool { collected.count >= Self.shownDiagnostics }
 
     /// Parses the text; syntax errors and duplicate keys become diagnostics.
     func compose(_ text: String) -> Node? {
@@ -56,13 +72,18 @@ final class YAMLReader {
     }
 
     func error(at location: SourceLocation, _ message: String) {
-        collected.append(Diagnostic(.error, at: location, message))
+        collected.append(Diagnostic(.error, at: location, Self.bounded(message)))
+        errorLocations.insert(location)
     }
 
     func error(_ node: Node, _ message: String) { error(at: location(of: node), message) }
 
     func warning(_ node: Node, _ message: String) {
-        collected.append(Diagnostic(.warning, at: location(of: node), message))
+        collected.append(Diagnostic(.warning, at: location(of: node), Self.bounded(message)))
+    }
+
+    private static func bounded(_ message: String) -> String {
+        message.count > longestMessage ? message.prefix(longestMessage) + "…" : message
     }
 
     // MARK: Shapes
@@ -91,12 +112,26 @@ final class YAMLReader {
         return Array(sequence)
     }
 
-    func string(_ node: Node, _ what: String) -> String? {
+    func string(_ node: Node, _ what: String, longest: Int = longestValue) -> String? {
         guard case .scalar(let scalar) = node else {
             error(node, "\(what) must be a single value, not a list or mapping")
             return nil
         }
+        guard scalar.string.count <= longest else {
+            error(node, "\(what) is \(scalar.string.count) characters long; at most \(longest)")
+            return nil
+        }
         return scalar.string
+    }
+
+    /// A name that reports print on every line: short, one line, printable.
+    func name(_ node: Node, _ what: String) -> String? {
+        guard let text = string(node, what, longest: Self.longestName) else { return nil }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            error(node, "\(what) must be one line of printable characters")
+            return nil
+        }
+        return text
     }
 
     /// A string, or a list of strings.
@@ -168,7 +203,7 @@ struct MappingView {
     /// Reports keys outside `allowed` and absent `required` keys.
     func check(_ reader: YAMLReader, _ what: String, allowed: [String], required: [String] = []) {
         for entry in entries where !allowed.contains(entry.key) {
-            let hint = closest(to: entry.key, in: allowed).map { "; did you mean '\($0)'?" } ?? ""
+            let hint = reader.isSaturated ? "" : closest(to: entry.key, in: allowed).map { "; did you mean '\($0)'?" } ?? ""
             reader.error(entry.keyNode, "\(what): unknown key '\(entry.key)'\(hint)")
         }
         for key in required where self[key] == nil {

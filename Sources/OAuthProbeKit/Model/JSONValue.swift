@@ -23,6 +23,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
         if case .array(let items) = self { items.compactMap(\.stringValue) } else { nil }
     }
 
+    /// The same value with every string passed through `transform` (keys stay as they are).
+    public func mapStrings(_ transform: (String) -> String) -> JSONValue {
+        switch self {
+        case .string(let s): .string(transform(s))
+        case .array(let items): .array(items.map { $0.mapStrings(transform) })
+        case .object(let object): .object(object.mapValues { $0.mapStrings(transform) })
+        case .number, .bool, .null: self
+        }
+    }
+
     /// The value as a single line of text: strings bare, numbers without a needless `.0`.
     public var text: String {
         switch self {

@@ -13,6 +13,8 @@ public struct RunRecord: Sendable {
         public var discoveryFailure: String?
         /// What the run asked of this server.
         public var load = TargetLoad()
+        /// What discovery noticed without judging: another issuer named, endpoints on another origin.
+        public var discoveryProblems: [String] = []
     }
 
     public var targets: [TargetRecord]

@@ -53,15 +53,19 @@ public struct LoginRequest: Sendable {
     /// Statuses that mean the call worked; empty accepts any 2xx.
     public var expectStatus: [Int]
     public var location: SourceLocation
+    /// Values `${env:}` and `${file:}` put into its headers and body: credentials, redacted and
+    /// guarded like the password.
+    public var secrets: [Secret]
 
     public init(method: String, url: Template, headers: [(name: String, value: Template)], body: Template?,
-                expectStatus: [Int], location: SourceLocation) {
+                expectStatus: [Int], location: SourceLocation, secrets: [Secret] = []) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.expectStatus = expectStatus
         self.location = location
+        self.secrets = secrets
     }
 }
 
@@ -162,5 +166,6 @@ public struct Target: Sendable {
     /// Every secret value the target holds, so redaction knows them before anything is sent.
     public var secrets: [Secret] {
         clients.values.compactMap(\.secret) + (user.map { [$0.password] } ?? []) + (login.cookie.map { [$0.value] } ?? [])
+            + (login.signIn + login.consent).flatMap(\.secrets)
     }
 }

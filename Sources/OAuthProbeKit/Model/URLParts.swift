@@ -57,8 +57,9 @@ public struct URLParts: Sendable, Hashable {
     /// Everything before the query and fragment.
     public var base: String { "\(scheme)://\(authority)\(path)" }
 
+    /// The port written, else the scheme's default (also for an empty port, `https://idp:/`).
     public var effectivePort: Int? {
-        if let port { return Int(port) }
+        if let port, !port.isEmpty { return Int(port) }
         switch scheme.lowercased() {
         case "https": return 443
         case "http": return 80

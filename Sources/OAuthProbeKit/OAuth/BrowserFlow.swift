@@ -60,12 +60,14 @@ struct BrowserFlow {
                     throw ProbeError("sign-in failed: the login form came back after the user's credentials were sent (wrong user or password?)")
                 }
                 guard let user else { throw ProbeError("sign-in needed but the target has no user") }
+                try Self.checkStaysOnServer(login, "login", page: request.url)
                 let fields = try FormSignIn.loginFields(login, username: user.username, password: user.password.value)
                 request = Self.submit(login, fields: fields, page: request.url)
                 signedIn = true
                 continue
             }
             if !consented, let consent = FormSignIn.consent(in: forms) {
+                try Self.checkStaysOnServer(consent.form, "consent", page: request.url)
                 request = Self.submit(consent.form, fields: consent.form.submission(pressing: consent.button).map { ($0.name, $0.value) },
                                       page: request.url)
                 consented = true
@@ -97,6 +99,17 @@ struct BrowserFlow {
         var headers = [HTTPHeader(name: "Accept", value: "text/html"), HTTPHeader(name: "User-Agent", value: userAgent)]
         if let referer { headers.append(HTTPHeader(name: "Referer", value: referer)) }
         return HTTPRequest(method: "GET", url: url, headers: headers, body: nil)
+    }
+
+    /// A form is submitted only to the origin of its page: the password, the session cookie and
+    /// the answer that decides the verdict all stay with the identity server.
+    static func checkStaysOnServer(_ form: HTMLForm, _ kind: String, page: String) throws {
+        let action = URLReference.resolve(form.action, against: page)
+        let there = Origin(action)
+        guard let there, there == Origin(page) else {
+            throw ProbeError("the \(kind) form posts to another origin, \(there.map { "\($0)" } ?? action), "
+                + "not the identity server's: it was not submitted")
+        }
     }
 
     /// A form submission with the headers a browser sends (servers check Origin and Referer

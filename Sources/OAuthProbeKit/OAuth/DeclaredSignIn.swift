@@ -32,11 +32,13 @@ struct DeclaredSignIn {
 
     private func perform(_ requests: [LoginRequest], kind: String, values: [String: String], send: Send) async throws {
         for (index, declared) in requests.enumerated() {
-            let request = HTTPRequest(
+            var secrets: [String] = []
+            var request = HTTPRequest(
                 method: declared.method,
-                url: try Self.render(declared.url, values),
-                headers: try declared.headers.map { HTTPHeader(name: $0.name, value: try Self.render($0.value, values)) },
-                body: try declared.body.map { Data(try Self.render($0, values).utf8) })
+                url: try Self.render(declared.url, values, secrets: &secrets),
+                headers: try declared.headers.map { HTTPHeader(name: $0.name, value: try Self.render($0.value, values, secrets: &secrets)) },
+                body: try declared.body.map { Data(try Self.render($0, values, secrets: &secrets).utf8) })
+            request.credentials = secrets
             let response = try await send(request)
             let accepted = declared.expectStatus.isEmpty ? (200..<300).contains(response.status) : declared.expectStatus.contains(response.status)
             guard accepted else {
@@ -47,14 +49,26 @@ struct DeclaredSignIn {
     }
 
     static func render(_ template: Template, _ values: [String: String]) throws -> String {
+        var secrets: [String] = []
+        return try render(template, values, secrets: &secrets)
+    }
+
+    /// Values that are secrets, as `secrets` collects them once filters have run: a password
+    /// sent as `{{user.password | upper | base64}}` is that rendering, not the password itself.
+    static let secretValues: Set<String> = ["user.password"]
+
+    static func render(_ template: Template, _ values: [String: String], secrets: inout [String]) throws -> String {
         try template.pieces.map { piece in
             switch piece {
             case .text(let text): return text
             case .reference(let reference):
-                guard let value = values[reference.path.joined(separator: ".")] else {
+                let name = reference.path.joined(separator: ".")
+                guard let value = values[name] else {
                     throw ProbeError("{{\(reference)}} has no value (\(template.location))")
                 }
-                return try reference.filters.reduce(value) { try TemplateContext.apply($1, to: $0) }
+                let rendered = try reference.filters.reduce(value) { try TemplateContext.apply($1, to: $0) }
+                if Self.secretValues.contains(name) { secrets.append(rendered) }
+                return rendered
             }
         }.joined()
     }

@@ -22,6 +22,8 @@ public struct ResultsDocument: Codable, Sendable {
         /// The metadata document as fetched: what `diff` compares between environments.
         public var metadata: JSONValue?
         public var discoveryFailure: String?
+        /// What discovery noticed without judging: another issuer, endpoints on another origin.
+        public var discoveryProblems: [String]?
         public var counts: Counts
         /// What the run asked of the server (absent in files written before it was counted).
         public var load: TargetLoad?
@@ -73,8 +75,8 @@ public enum JSONReport {
             started: record.started, finished: record.finished,
             targets: record.targets.map { target in
                 .init(name: target.name, issuer: target.issuer, metadataUrl: target.metadataURL, metadata: target.metadata,
-                      discoveryFailure: target.discoveryFailure, counts: counts(record.results.filter { $0.target == target.name }),
-                      load: target.load)
+                      discoveryFailure: target.discoveryFailure, discoveryProblems: target.discoveryProblems,
+                      counts: counts(record.results.filter { $0.target == target.name }), load: target.load)
             },
             results: record.results.map { result in
                 .init(target: result.target, suite: result.suite, id: result.probeID, variant: result.variant, name: result.displayID,

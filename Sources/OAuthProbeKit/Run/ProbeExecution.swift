@@ -40,6 +40,7 @@ struct ProbeExecution {
             let source = endpoints.metadata == nil ? "no metadata was found and the target file names none" : "not in metadata nor in the target's endpoints"
             return (.skip, "the target has no \(names.joined(separator: ", ")) (\(source))")
         }
+        if let refusal = endpoints.untrustedRefusal(for: item.probe.endpoints) { return (.error, refusal) }
         var context = TemplateContext(target: target, endpoints: endpoints, variant: item.variant)
         var notes: [String] = []
         var controlSucceeded = false

@@ -55,14 +55,13 @@ final class ProbeSession: @unchecked Sendable {
     static let longestRetryAfter = 30
     static let rateLimitResends = 2
 
-    /// Sends one request as the actor and records it, redacted. Refuses to carry any known
-    /// secret over plain http to a host that is not loopback, whatever the target allows.
+    /// Sends one request as the actor and records it, redacted. A request that carries a
+    /// credential goes only to an origin the target trusts, and never over plain http to a host
+    /// that is not loopback, whatever the target allows.
     func send(_ request: HTTPRequest, as actor: Actor, step: String) async throws -> HTTPResponse {
-        if let parts = URLParts(request.url), parts.scheme.lowercased() == "http", !parts.isLoopback,
-           carriesCredential(request) {
-            throw ProbeError("refused to send a credential over plain http to \(parts.host)")
-        }
+        request.credentials.forEach(redactor.remember)
         let agent = try self.agent(for: actor)
+        try await guardCredentials(of: request, from: agent)
         var resends = 0
         while true {
             await shared.pace()
@@ -97,11 +96,36 @@ final class ProbeSession: @unchecked Sendable {
         }
     }
 
-    private func carriesCredential(_ request: HTTPRequest) -> Bool {
-        let body = request.body.flatMap { String(data: $0, encoding: .utf8) } ?? ""
-        return request.headers.contains { $0.name.lowercased() == "authorization" }
-            || redactor.containsSecret(request.url) || redactor.containsSecret(body)
+    private func guardCredentials(of request: HTTPRequest, from agent: HTTPAgent) async throws {
+        // A URL neither can read is refused by the wire before anything is sent.
+        guard let parts = URLParts(request.url) else { return }
+        let origin = Origin(parts)
+        let plaintextToRemote = parts.scheme.lowercased() == "http" && !parts.isLoopback
+        let trusted = origin.map(endpoints.trustedOrigins.contains) ?? false
+        guard plaintextToRemote || !trusted, let credential = await credential(in: request, from: agent) else { return }
+        if plaintextToRemote {
+            throw ProbeError("refused to send \(credential) over plain http to \(parts.host)")
+        }
+        throw ProbeError("refused to send \(credential) to \(origin.map(String.init(describing:)) ?? parts.origin): "
+            + "neither the issuer's origin nor one the target file names")
     }
+
+    /// What in the request is a credential, in words that show no value; nil when nothing is.
+    private func credential(in request: HTTPRequest, from agent: HTTPAgent) async -> String? {
+        if let header = request.headers.first(where: { Self.credentialHeaders.contains($0.name.lowercased()) }) {
+            return "the \(header.name) header"
+        }
+        if !request.credentials.isEmpty || redactor.containsSecret(request.url) { return "a secret" }
+        if let header = request.headers.first(where: { redactor.containsSecret($0.value) }) {
+            return "a secret in the \(header.name) header"
+        }
+        if let body = request.body, redactor.containsSecret(String(decoding: body, as: UTF8.self)) { return "a secret in the body" }
+        let cookies = await agent.cookieNames(sentTo: request.url)
+        if !cookies.isEmpty { return "the cookie\(cookies.count == 1 ? "" : "s") \(cookies.joined(separator: ", ")) of the session" }
+        return nil
+    }
+
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie"]
 
     private func agent(for actor: Actor) throws -> HTTPAgent {
         try lock.withLock {
@@ -112,7 +136,8 @@ final class ProbeSession: @unchecked Sendable {
         }
     }
 
-    /// Codes and tokens become secrets the moment the server hands them out.
+    /// Codes and tokens become secrets the moment the server hands them out; so do cookies,
+    /// and the CSRF tokens of its forms, which mirror a cookie (Django's csrfmiddlewaretoken).
     private func learnSecrets(from response: HTTPResponse) {
         if let document = JSONValue.parse(response.body) {
             for key in Self.secretFields { document[key]?.stringValue.map(redactor.remember) }
@@ -120,28 +145,52 @@ final class ProbeSession: @unchecked Sendable {
         if let location = response.header("Location"), let parts = URLParts(location) {
             for (name, value) in parts.parameters where Self.secretFields.contains(name) { redactor.remember(value) }
         }
+        for cookie in response.headers(named: "Set-Cookie") {
+            let pair = cookie.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { redactor.remember(String(pair[1])) }
+        }
+        for header in response.headers where Self.isAntiForgery(header.name) { redactor.remember(header.value) }
+        if BrowserFlow.isHTML(response), response.text.range(of: "csrf|xsrf|authenticity_token|requestverificationtoken",
+                                                             options: [.regularExpression, .caseInsensitive]) != nil {
+            for field in HTMLFormParser.parse(response.body).forms.flatMap(\.fields) where Self.isAntiForgery(field.name) {
+                redactor.remember(field.value)
+            }
+        }
     }
 
     static let secretFields: Set<String> = ["access_token", "refresh_token", "id_token", "code", "device_code"]
+
+    /// Names of anti-forgery tokens in forms and headers: csrfmiddlewaretoken, X-CSRFToken, _csrf,
+    /// X-XSRF-TOKEN, Rails' authenticity_token, ASP.NET's __RequestVerificationToken.
+    static func isAntiForgery(_ name: String) -> Bool {
+        let name = name.lowercased()
+        return name.contains("csrf") || name.contains("xsrf") || name == "authenticity_token" || name == "__requestverificationtoken"
+    }
 
     /// Evidence keeps the start of a page: enough to see what the server said.
     static let bodyLimit = 2_048
 
     private func record(_ request: HTTPRequest, response: HTTPResponse? = nil, failure: String? = nil, step: String, actor: Actor, elapsed: Duration) {
+        // Headers first: the credentials and cookies they carry are then known to the rest.
+        let requestHeaders = request.headers.map { redactor.redactHeader(name: $0.name, value: $0.value) }
+        let responseHeaders = response?.headers.map { redactor.redactHeader(name: $0.name, value: $0.value) } ?? []
         let requestBody = request.body.flatMap { String(data: $0, encoding: .utf8) }
-        let responseBody = response.flatMap { String(decoding: $0.body.prefix(Self.bodyLimit), as: UTF8.self) }
-        let truncated = (response?.body.count ?? 0) > Self.bodyLimit ? " …(\(response!.body.count) bytes)" : ""
+        // Redacted before it is cut, so the cut cannot leave the first characters of a secret.
+        let responseBody = response.map { response in
+            let (text, cut) = redactor.redact(response.text, keepingAtMost: Self.bodyLimit)
+            return cut ? text + " …(\(response.body.count) bytes)" : text
+        }
         var exchange = RecordedExchange(
             step: step,
             method: request.method,
             url: redactor.redact(request.url),
-            requestHeaders: request.headers.map { redactor.redactHeader(name: $0.name, value: $0.value) },
+            requestHeaders: requestHeaders,
             requestBody: requestBody.map(redactor.redact),
             status: response?.status,
-            responseHeaders: response?.headers.map { redactor.redactHeader(name: $0.name, value: $0.value) } ?? [],
-            responseBody: responseBody.map { redactor.redact($0) + truncated },
+            responseHeaders: responseHeaders,
+            responseBody: responseBody,
             milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
-            transportError: failure
+            transportError: failure.map(redactor.redact)
         )
         annotate(&exchange, request: request, actor: actor)
         lock.withLock { exchanges.append(exchange) }

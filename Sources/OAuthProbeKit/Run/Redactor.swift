@@ -5,7 +5,10 @@ import Foundation
 /// about to be shown or stored. Shared by one probe's steps; safe across threads.
 public final class Redactor: @unchecked Sendable {
     private let lock = NSLock()
-    private var values: Set<String> = []
+    /// The values as learned, every form each takes (`SecretRenderings`), and where to find them.
+    private var learned: Set<String> = []
+    private var forms: Set<String> = []
+    private var matcher = SecretMatcher()
 
     public init(secrets: [Secret] = []) {
         secrets.forEach { remember($0.value) }
@@ -22,35 +25,51 @@ public final class Redactor: @unchecked Sendable {
     static let minimumLength = 6
 
     public func remember(_ value: String) {
-        guard value.count >= Self.minimumLength else { return }
+        guard value.count >= Self.minimumLength, lock.withLock({ !learned.contains(value) }) else { return }
         #if DEBUG
         Self.witnessLock.withLock { _ = Self.witness.insert(value) }
         #endif
+        let renderings = SecretRenderings.of(value).filter { $0.count >= Self.minimumLength }
         lock.withLock {
-            values.insert(value)
-            // The same value as it appears in a query string or form body, and inside a JSON string.
-            values.insert(FormEncoding.encode(value))
-            if let json = try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes]) {
-                values.insert(String(decoding: json.dropFirst(2).dropLast(2), as: UTF8.self))
-            }
+            learned.insert(value)
+            for form in renderings where forms.insert(form).inserted { matcher.insert(form) }
         }
     }
 
-    /// The text with every known secret replaced by its fingerprint, longest first so a token
-    /// that contains another is replaced whole.
+    /// The text with every known secret, in any of its forms, replaced by its fingerprint; where
+    /// two overlap, both go, under one fingerprint.
     public func redact(_ text: String) -> String {
-        let known = lock.withLock { values.sorted { $0.count > $1.count } }
-        var output = text
-        for value in known where output.contains(value) {
-            output = output.replacingOccurrences(of: value, with: Fingerprint.of(value))
+        let bytes = Array(text.utf8)
+        let covered = lock.withLock { matcher }.covered(in: bytes)
+        guard !covered.isEmpty else { return text }
+        var output: [UInt8] = []
+        var copied = 0
+        for range in covered {
+            output += bytes[copied..<range.lowerBound]
+            output += Fingerprint.of(String(decoding: bytes[range], as: UTF8.self)).utf8
+            copied = range.upperBound
         }
-        return output
+        output += bytes[copied...]
+        return String(decoding: output, as: UTF8.self)
     }
 
-    /// Whether the text carries any secret the probe knows.
+    /// The start of a text, at most `limit` characters, redacted before it is cut: a secret that
+    /// straddles the cut is replaced whole, and no first characters of one are left at the end.
+    public func redact(_ text: String, keepingAtMost limit: Int) -> (text: String, cut: Bool) {
+        let matcher = lock.withLock { self.matcher }
+        let window = text.prefix(limit + matcher.longest)
+        let redacted = redact(String(window))
+        guard redacted.count > limit || window.count < text.count else { return (redacted, false) }
+        // Anywhere before the end a whole form was there and was replaced; at the end may stand
+        // the first characters of one the cut divided.
+        let kept = Array(redacted.prefix(limit).utf8)
+        let end = matcher.danglingStart(in: kept) ?? kept.count
+        return (String(decoding: kept[..<end], as: UTF8.self), true)
+    }
+
+    /// Whether the text carries any secret the probe knows, in any of its forms.
     public func containsSecret(_ text: String) -> Bool {
-        let known = lock.withLock { values }
-        return known.contains { text.contains($0) }
+        lock.withLock { matcher }.contains(in: Array(text.utf8))
     }
 
     /// A header line as evidence: credentials and cookies never shown, only fingerprinted.

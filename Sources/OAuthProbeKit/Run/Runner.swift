@@ -80,7 +80,7 @@ public struct Runner: Sendable {
         let targets = plan.targets.enumerated().map { index, target in
             RunRecord.TargetRecord(name: target.name, issuer: target.issuer, metadata: discoveries[index]?.metadata?.document,
                                    metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure,
-                                   load: sessions[index].load)
+                                   load: sessions[index].load, discoveryProblems: discoveries[index]?.problems ?? [])
         }
         return RunRecord(targets: targets, results: retried, started: startedAt, finished: Date())
     }
@@ -118,29 +118,54 @@ public struct Runner: Sendable {
         TransportSettings(caFile: target.caFile, timeout: options.timeout, allowInsecureHTTP: target.allowInsecureHTTP)
     }
 
-    /// The metadata document, or why it could not be fetched. A server that has none (404 at
-    /// every well-known URL) is not a failure: the target file's endpoints may be enough.
+    /// The metadata document, or why it could not be fetched, and what discovery noticed about
+    /// it. A server that has none (404, or another refusal, at every well-known URL) is not a
+    /// failure: the target file's endpoints may be enough. One that answers something else (an
+    /// HTML page or a JSON array with 200, a 500, no answer) is: probes then give `error`, never
+    /// a pass on a document that was not there.
     struct Discovery: Sendable {
         var metadata: Metadata?
         var failure: String?
+        var problems: [String] = []
     }
 
     func discover(_ target: Target) async -> Discovery {
         guard let agent = try? HTTPAgent(settings: settings(for: target)) else {
             return Discovery(failure: "cannot create an HTTP agent")
         }
-        var lastFailure: String?
+        // A hostile server may write the target's secrets into what it answers.
+        let redactor = Redactor(secrets: target.secrets)
+        var tried: [String] = []
+        var absent = 0
         for url in Metadata.candidateURLs(issuer: target.issuer) {
             let request = HTTPRequest(method: "GET", url: url, headers: [HTTPHeader(name: "Accept", value: "application/json")])
             do {
                 let response = try await agent.send(request)
-                if response.status == 200, let document = JSONValue.parse(response.body), case .object = document {
-                    return Discovery(metadata: Metadata(url: url, document: document))
+                switch response.status {
+                case 200:
+                    if let document = JSONValue.parse(response.body), case .object = document {
+                        let metadata = Metadata(url: url, document: document.mapStrings(redactor.redact))
+                        return Discovery(metadata: metadata, problems: MetadataReview.problems(of: metadata, for: target))
+                    }
+                    tried.append("\(url) answered 200 with \(Self.describe(response, redactor)), not a JSON object")
+                case 300..<500:
+                    absent += 1
+                    tried.append("\(url) answered \(response.status)")
+                default:
+                    tried.append("\(url) answered \(response.status)\(response.status >= 500 ? " (the server failed)" : "")")
                 }
             } catch {
-                lastFailure = "\(url): \(error)"
+                tried.append("\(url): \(redactor.redact(error.description))")
             }
         }
-        return Discovery(failure: lastFailure)
+        if absent == tried.count { return Discovery() }
+        return Discovery(failure: "no metadata document: " + tried.joined(separator: "; "))
+    }
+
+    /// What a body that should have been a metadata document was instead, in a few words.
+    static func describe(_ response: HTTPResponse, _ redactor: Redactor) -> String {
+        let type = response.header("Content-Type").map { "\($0), " } ?? ""
+        let start = response.text.prefix(40).map { $0.isNewline ? " " : $0 }
+        return "\(type)\(response.body.count) bytes starting '\(redactor.redact(String(start)))'"
     }
 }

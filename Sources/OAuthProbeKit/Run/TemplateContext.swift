@@ -66,7 +66,9 @@ struct TemplateContext {
         case ("variant", 2):
             return try variant?.values[path[1]].map(render)
         case ("endpoints", 2):
-            return EndpointKind(rawValue: path[1]).flatMap(endpoints.url)
+            guard let kind = EndpointKind(rawValue: path[1]) else { return nil }
+            if let refusal = endpoints.untrustedRefusal(for: [kind]) { throw ProbeError(refusal) }
+            return endpoints.url(kind)
         case ("policy", 2):
             return target.policy.values[path[1]]
         case ("metadata", 2):

@@ -104,6 +104,12 @@ public final class HTTPAgent: Sendable {
         }
     }
 
+    /// Names of the cookies in the jar that libcurl would send with a request to `url`.
+    public func cookieNames(sentTo url: String) async -> [String] {
+        guard let parts = URLParts(url) else { return [] }
+        return await cookies().compactMap(JarCookie.init).filter { $0.isSent(to: parts) }.map(\.name)
+    }
+
     // MARK: - Preparation (no I/O)
 
     struct Target: Sendable {
@@ -320,7 +326,16 @@ final class Exchange {
     let cancel: CancelFlag
     var body = Data()
     var headers: [HTTPHeader] = []
+    /// Header and body bytes so far: both count toward the limit.
+    var received = 0
     var tooLarge = false
+
+    /// Counts bytes arriving; false once they pass the limit, which stops the transfer.
+    func accept(_ count: Int) -> Bool {
+        received += count
+        if received > limit { tooLarge = true }
+        return !tooLarge
+    }
 
     init(limit: Int, cancel: CancelFlag) {
         self.limit = limit
@@ -350,10 +365,7 @@ final class Exchange {
 private let wireBodyCallback: oap_curl_write_cb = { pointer, size, count, userdata in
     let exchange = Unmanaged<Exchange>.fromOpaque(userdata!).takeUnretainedValue()
     let length = size * count
-    if exchange.body.count + length > exchange.limit {
-        exchange.tooLarge = true
-        return 0 // makes libcurl fail the transfer
-    }
+    guard exchange.accept(length) else { return 0 } // makes libcurl fail the transfer
     if let pointer, length > 0 {
         pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
             exchange.body.append($0, count: length)
@@ -365,6 +377,7 @@ private let wireBodyCallback: oap_curl_write_cb = { pointer, size, count, userda
 private let wireHeaderCallback: oap_curl_write_cb = { pointer, size, count, userdata in
     let exchange = Unmanaged<Exchange>.fromOpaque(userdata!).takeUnretainedValue()
     let length = size * count
+    guard exchange.accept(length) else { return 0 }
     if let pointer {
         pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
             exchange.receiveHeaderLine(UnsafeBufferPointer(start: $0, count: length))

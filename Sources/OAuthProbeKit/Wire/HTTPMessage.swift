@@ -35,15 +35,19 @@ public struct HTTPRequest: Sendable {
     public var permitsPlaintext: Bool
     /// Overrides the agent's timeout for this request.
     public var timeout: Duration?
+    /// Credentials in the request in the form they are sent (a password a sign-in template ran
+    /// through filters), so the caller's guards and redaction know them. Never sent as such.
+    public var credentials: [String]
 
     public init(method: String = "GET", url: String, headers: [HTTPHeader] = [], body: Data? = nil,
-                permitsPlaintext: Bool = false, timeout: Duration? = nil) {
+                permitsPlaintext: Bool = false, timeout: Duration? = nil, credentials: [String] = []) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.permitsPlaintext = permitsPlaintext
         self.timeout = timeout
+        self.credentials = credentials
     }
 }
 
@@ -110,11 +114,12 @@ public struct TransportSettings: Sendable {
     public var timeout: Duration
     /// Allow any `http://` request; otherwise only those marked `permitsPlaintext`.
     public var allowInsecureHTTP: Bool
-    /// A larger body fails the request rather than exhausting memory.
+    /// A larger answer (headers and body) fails the request rather than exhausting memory: a
+    /// metadata document or a token response is a few KiB, a login page some hundred.
     public var maxResponseBytes: Int
 
     public init(caFile: String? = nil, timeout: Duration = .seconds(30), allowInsecureHTTP: Bool = false,
-                maxResponseBytes: Int = 32 << 20) {
+                maxResponseBytes: Int = 4 << 20) {
         self.caFile = caFile
         self.timeout = timeout
         self.allowInsecureHTTP = allowInsecureHTTP

@@ -10,7 +10,7 @@ public enum WireError: Error, Sendable, Hashable, CustomStringConvertible {
     case plaintextRefused(url: String)
     /// Not an absolute `http://` or `https://` URL that libcurl can reach.
     case invalidURL(String)
-    /// The body exceeded `TransportSettings.maxResponseBytes`.
+    /// The answer (headers and body) exceeded `TransportSettings.maxResponseBytes`.
     case responseTooLarge(limit: Int)
     /// The calling task was cancelled while the request was in flight.
     case cancelled
@@ -24,7 +24,8 @@ public enum WireError: Error, Sendable, Hashable, CustomStringConvertible {
         case .connection(let message): "connection failed: \(message)"
         case .plaintextRefused(let url): "refused to send over plain http (allow insecure http to permit it): \(url)"
         case .invalidURL(let url): "invalid URL (need http:// or https://): \(url)"
-        case .responseTooLarge(let limit): "response body larger than \(limit) bytes"
+        case .responseTooLarge(let limit):
+            "the answer was larger than \(limit % (1 << 20) == 0 ? "\(limit >> 20) MiB" : "\(limit) bytes"), the most oauthprobe reads of one response: the transfer was stopped"
         case .cancelled: "the request was cancelled"
         case .other(let code, let message): "transfer failed (libcurl error \(code)): \(message)"
         }

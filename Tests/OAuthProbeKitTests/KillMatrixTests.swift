@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+@testable import OAuthProbeKit
+
+/// The kill matrix: the DOT mutant server (Tests/Servers/dot/mutants) breaks one practice per
+/// issuer; each probe variant must fail on the mutation aimed at it, and pass (or skip by name) on
+/// the clean issuer. A pass is only worth signing off if the probe has been seen failing.
+enum MutantServer {
+    struct Mutation: Decodable, Sendable, CustomTestStringConvertible {
+        var name: String
+        /// The probe variants this mutation must turn to `expect`.
+        var aims: [String]
+        var breaks: String
+        /// `fail` for a mutation, `pass` for a control twin that breaks nothing the probe judges.
+        var expect: String
+        /// For mutations that break the answers rather than a practice: what the harness must make of them.
+        var judgement: String?
+        /// Probe variants not aimed at that this mutation turns from their clean verdict, as
+        /// observed and reviewed: listed, so no change goes unnoticed.
+        var collateral: [String]?
+
+        var testDescription: String { name }
+        var target: String { "mutant-\(name)" }
+    }
+
+    static let folder = ReferenceServers.servers.appendingPathComponent("dot")
+    static let mutations: [Mutation] = {
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent("mutants.json")),
+              let mutations = try? JSONDecoder().decode([Mutation].self, from: data) else { return [] }
+        return mutations
+    }()
+
+    static func targetFile(_ mutation: Mutation) -> String {
+        folder.appendingPathComponent("state/targets/\(mutation.name).yaml").path
+    }
+
+    /// Mutations that break what a token endpoint answers to a refusal, and what the harness must conclude.
+    static let brokenRefusals: [String: Verdict] = ["refusal-200-empty": .error, "refusal-400-with-token": .fail]
+
+    /// The probes whose verdict rests on a refused token request (`expect: { tokens: none }`).
+    static func restsOnRefusal(_ probe: Probe) -> Bool {
+        probe.steps.contains { $0.expect.contains { $0.subject == .tokens && $0.matcher == .equals("none") } }
+    }
+
+    static func hasBrowserStep(_ probe: Probe) -> Bool {
+        probe.steps.contains { if case .authorize = $0.action { true } else { false } }
+    }
+
+    /// What runs on each mutation: everything on the clean issuer and on the sign-in mutant; the
+    /// refusal-dependent probes on the broken-refusal mutants; elsewhere every variant of each aimed
+    /// probe and the rest of its suite file, so a change outside the aim shows as collateral.
+    static func runs(_ item: PlannedProbe, on mutation: Mutation) -> Bool {
+        if mutation.name == "clean" || mutation.name == "login-other-origin" { return true }
+        if brokenRefusals[mutation.name] != nil { return restsOnRefusal(item.probe) }
+        let aimedProbes = Set(mutation.aims.map { String($0.prefix { $0 != "[" }) })
+        let aimedSuites = Set(catalogue.filter { aimedProbes.contains($0.probe.id) }.map(\.suite.name))
+        return aimedSuites.contains(item.suite.name)
+    }
+
+    static var catalogue: [PlannedProbe] { run.plan.items.filter { $0.targetIndex == 0 } }
+
+    /// One run over every mutation at once: results by mutation name.
+    static let run: (plan: Plan, results: Task<[String: [ProbeResult]], Never>) = {
+        let files = mutations.map(targetFile)
+        let inputs = Inputs.load(targets: files, suites: [TestSupport.suitesFolder])
+        var plan = Planner.plan(targets: inputs.targets, suites: inputs.suites)
+        let byTarget = Dictionary(uniqueKeysWithValues: mutations.map { ($0.target, $0) })
+        let full = plan
+        plan.items = plan.items.filter { item in
+            byTarget[plan.targets[item.targetIndex].name].map { runs(item, on: $0) } ?? false
+        }
+        let task = Task { () -> [String: [ProbeResult]] in
+            precondition(!inputs.hasErrors, "\(inputs.diagnostics)")
+            let record = await Runner(options: RunOptions(concurrency: 6, timeout: .seconds(30))).run(plan)
+            return Dictionary(grouping: record.results) { String($0.target.dropFirst("mutant-".count)) }
+        }
+        return (full, task)
+    }()
+
+    static func results(_ mutation: String) async -> [ProbeResult] {
+        await run.results.value[mutation] ?? []
+    }
+}
+
+/// One aimed probe variant on its mutation.
+struct Kill: Sendable, CustomTestStringConvertible {
+    var mutation: String
+    var probe: String
+    var verdict: Verdict
+    var breaks: String
+    var testDescription: String { "\(probe) on \(mutation) → \(verdict.rawValue)" }
+}
+
+let kills: [Kill] = MutantServer.mutations.flatMap { mutation in
+    mutation.aims.map { Kill(mutation: mutation.name, probe: $0, verdict: mutation.expect == "pass" ? .pass : .fail, breaks: mutation.breaks) }
+}
+
+@Suite("Kill matrix on the mutant server", .enabled(if: ReferenceServers.enabled, "set OAUTHPROBE_REFERENCE_SERVERS=1 (scripts/test does)"),
+       .serialized)
+struct KillMatrixTests {
+    @Test("the manifest lists the clean issuer and a target file for every mutation")
+    func manifest() throws {
+        try #require(MutantServer.mutations.contains { $0.name == "clean" }, "Tests/Servers/dot/mutants.json is missing or unreadable")
+        for mutation in MutantServer.mutations {
+            #expect(FileManager.default.fileExists(atPath: MutantServer.targetFile(mutation)), "\(mutation.name): run Tests/Servers/dot/setup.sh")
+        }
+    }
+
+    @Test("every probe variant of the catalogue is killed by some mutation")
+    func everyVariantKilled() {
+        let killed = Set(kills.filter { $0.verdict == .fail }.map(\.probe))
+        let catalogue = Set(MutantServer.catalogue.map(\.displayID))
+        #expect(catalogue.subtracting(killed).isEmpty, "no mutation kills: \(catalogue.subtracting(killed).sorted())")
+        #expect(killed.subtracting(catalogue).isEmpty, "the manifest aims at unknown probes: \(killed.subtracting(catalogue).sorted())")
+    }
+
+    @Test("the clean issuer passes every probe variant, or skips it naming why")
+    func clean() async {
+        let results = await MutantServer.results("clean")
+        #expect(results.count == MutantServer.catalogue.count)
+        for result in results where result.verdict != .pass {
+            #expect(result.verdict == .skip && result.message.hasPrefix("not applicable: "), "\(result.displayID): \(result.verdict) \(result.message)")
+        }
+    }
+
+    @Test("each mutation turns the probe variant it aims at", arguments: kills)
+    func kill(_ kill: Kill) async throws {
+        let results = await MutantServer.results(kill.mutation)
+        let result = try #require(results.first { $0.displayID == kill.probe }, "\(kill.probe) did not run on \(kill.mutation)")
+        #expect(result.verdict == kill.verdict, "\(kill.breaks) — got: \(result.message)")
+    }
+
+    @Test("a mutation changes nothing beyond its aim but the collateral its manifest entry lists",
+          arguments: MutantServer.mutations.filter { !$0.aims.isEmpty })
+    func collateral(_ mutation: MutantServer.Mutation) async {
+        let clean = Dictionary(uniqueKeysWithValues: await MutantServer.results("clean").map { ($0.displayID, $0.verdict) })
+        let changed = await MutantServer.results(mutation.name)
+            .filter { !mutation.aims.contains($0.displayID) && clean[$0.displayID] != $0.verdict }
+        let observed = Set(changed.map(\.displayID))
+        #expect(observed == Set(mutation.collateral ?? []),
+                "collateral of \(mutation.name): \(changed.map { "\($0.displayID) → \($0.verdict): \($0.message)" })")
+    }
+
+    @Test("a refusal answered with 200 {} is no verdict; one that carries an access token is a finding",
+          arguments: MutantServer.brokenRefusals.keys.sorted())
+    func brokenRefusals(_ name: String) async {
+        let results = await MutantServer.results(name)
+        #expect(!results.isEmpty)
+        for result in results {
+            #expect(result.verdict == MutantServer.brokenRefusals[name], "\(result.displayID): \(result.message)")
+        }
+    }
+
+    @Test("a sign-in page on another origin makes every browser probe an error, never a verdict")
+    func signInElsewhere() async {
+        let results = await MutantServer.results("login-other-origin")
+        #expect(results.count == MutantServer.catalogue.count)
+        let clean = Dictionary(uniqueKeysWithValues: await MutantServer.results("clean").map { ($0.displayID, $0.verdict) })
+        for result in results {
+            let browser = MutantServer.catalogue.first { $0.displayID == result.displayID }.map { MutantServer.hasBrowserStep($0.probe) } ?? true
+            let expected = browser ? Verdict.error : clean[result.displayID]
+            #expect(result.verdict == expected, "\(result.displayID): \(result.message)")
+        }
+    }
+}
