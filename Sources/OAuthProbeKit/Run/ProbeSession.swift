@@ -100,7 +100,8 @@ final class ProbeSession: @unchecked Sendable {
             step: step,
             method: request.method,
             url: redactor.redact(request.url),
-            requestHeaders: request.headers.map { redactor.redactHeader(name: $0.name, value: $0.value) },
+            requestHeaders: (request.headers + Self.jarCookies(sent: response?.sentHeaders ?? [], given: request.headers))
+                .map { redactor.redactHeader(name: $0.name, value: $0.value) },
             requestBody: requestBody.map(redactor.redact),
             status: response?.status,
             responseHeaders: response?.headers.map { redactor.redactHeader(name: $0.name, value: $0.value) } ?? [],
@@ -108,8 +109,16 @@ final class ProbeSession: @unchecked Sendable {
             milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
             transportError: failure
         )
+        exchange.caFile = target.caFile
         annotate(&exchange, request: request, actor: actor)
         lock.withLock { exchanges.append(exchange) }
+    }
+
+    /// The Cookie header the agent's jar added, unless the request set its own: evidence shows
+    /// every cookie that went out (redacted like any credential).
+    static func jarCookies(sent: [HTTPHeader], given: [HTTPHeader]) -> [HTTPHeader] {
+        guard !given.contains(where: { $0.name.lowercased() == "cookie" }) else { return [] }
+        return sent.filter { $0.name.lowercased() == "cookie" }
     }
 
     /// Notes who authenticated and where the target's secrets shown in the exchange come from, so a
