@@ -132,6 +132,8 @@ public struct Target: Sendable {
     /// to be gentle with production, or with a server that cannot take parallel sign-ins.
     public var maxConcurrency: Int?
     public var file: String
+    /// Where `issuer` is written in the file.
+    public var issuerLocation: SourceLocation?
 
     public init(
         name: String, issuer: String, endpoints: [String: String] = [:], allowInsecureHTTP: Bool = false,

@@ -64,7 +64,8 @@ public struct Runner: Sendable {
         }
         let targets = plan.targets.enumerated().map { index, target in
             RunRecord.TargetRecord(name: target.name, issuer: target.issuer, metadata: discoveries[index]?.metadata?.document,
-                                   metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure)
+                                   metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure,
+                                   file: target.file, issuerLocation: target.issuerLocation)
         }
         return RunRecord(targets: targets, results: results, started: startedAt, finished: Date())
     }
