@@ -137,7 +137,7 @@ struct ReportReferenceTests {
         let (inputs, record, progress) = await ReferenceServers.run.value
         let console = ConsoleReport(colour: false)
         var artifacts = [
-            String(decoding: JUnitReport.render(record.results, targets: inputs.targets), as: UTF8.self),
+            String(decoding: JUnitReport.render(record), as: UTF8.self),
             String(decoding: JSONReport.render(record), as: UTF8.self),
             HTMLReport.render(record), MarkdownReport.render(record),
             String(decoding: SARIFReport.render(record), as: UTF8.self),
@@ -154,6 +154,8 @@ struct ReportReferenceTests {
         #expect(witnessed.count > 100, "codes and tokens of the run: \(witnessed.count)")
         let codes = record.results.flatMap(\.evidence).map(\.transcript).joined().matches(of: #/code=‹sha256/#).count
         #expect(codes > 0, "the run saw authorization codes")
+        let cookies = record.results.flatMap(\.evidence).flatMap(\.requestHeaders).filter { $0.hasPrefix("Cookie: ") }
+        #expect(!cookies.isEmpty && cookies.allSatisfy { $0.contains("=‹sha256:") }, "the browser's cookies are in the evidence, redacted")
         for value in witnessed.union(secrets) {
             for form in Set([value, FormEncoding.encode(value)]) {
                 let leaks = artifacts.indices.filter { artifacts[$0].contains(form) }

@@ -23,6 +23,9 @@ public struct ResultsDocument: Codable, Sendable {
         public var metadata: JSONValue?
         public var discoveryFailure: String?
         public var counts: Counts
+        /// The target file and its `issuer` line, where SARIF points when the suites live elsewhere.
+        public var file: String?
+        public var issuerLocation: Location?
     }
 
     public struct Location: Codable, Sendable {
@@ -50,6 +53,8 @@ public struct ResultsDocument: Codable, Sendable {
         /// A curl command for the exchange that decided the verdict, secrets as placeholders.
         public var reproduce: String?
         public var evidence: [RecordedExchange]
+        /// The result's place in the whole plan (all shards), so merged shards keep one run's order.
+        public var position: Int?
     }
 
     public var schemaVersion: Int
@@ -58,6 +63,8 @@ public struct ResultsDocument: Codable, Sendable {
     public var finished: Date
     public var targets: [TargetEntry]
     public var results: [ResultEntry]
+    /// Set by `run --shard I/N`: which part of the plan this file holds.
+    public var shard: Shard?
 }
 
 public enum JSONReport {
@@ -68,15 +75,21 @@ public enum JSONReport {
             started: record.started, finished: record.finished,
             targets: record.targets.map { target in
                 .init(name: target.name, issuer: target.issuer, metadataUrl: target.metadataURL, metadata: target.metadata,
-                      discoveryFailure: target.discoveryFailure, counts: counts(record.results.filter { $0.target == target.name }))
+                      discoveryFailure: target.discoveryFailure, counts: counts(record.results.filter { $0.target == target.name }),
+                      file: target.file, issuerLocation: target.issuerLocation.map(location))
             },
             results: record.results.map { result in
                 .init(target: result.target, suite: result.suite, id: result.probeID, variant: result.variant, name: result.displayID,
                       title: result.title, practice: result.practice, refs: result.refs, severity: result.severity,
                       verdict: result.verdict, message: result.message, durationSeconds: Double(ReportText.seconds(result.duration))!,
-                      location: .init(file: result.location.file, line: result.location.line, column: result.location.column),
-                      waiver: result.waiver, reproduce: result.evidence.last.map(CurlCommand.of), evidence: result.evidence)
-            })
+                      location: location(result.location), waiver: result.waiver,
+                      reproduce: ReportText.replay(of: result.evidence), evidence: result.evidence, position: result.position)
+            },
+            shard: record.shard)
+    }
+
+    static func location(_ location: SourceLocation) -> ResultsDocument.Location {
+        .init(file: location.file, line: location.line, column: location.column)
     }
 
     public static func render(_ record: RunRecord) -> Data {
