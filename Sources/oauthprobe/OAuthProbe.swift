@@ -11,7 +11,9 @@ struct OAuthProbe: AsyncParsableCommand {
         Exit status: 0 nothing failed or errored; 1 a probe failed; 2 a probe could not be \
         evaluated; 64 bad command line; 65 an invalid suite, target or baseline file (nothing was sent).
         """,
-        subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self, DiffCommand.self]
+        version: OAuthProbeVersion.current,
+        subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self, DiffCommand.self, InitCommand.self,
+                      MergeCommand.self, ReportCommand.self]
     )
 }
 

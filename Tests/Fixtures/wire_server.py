@@ -14,6 +14,10 @@ Special paths (query parameters control them):
   /_/status?code=N          answers with that status and an empty body
   /_/multi                  two X-Multi headers and two Set-Cookie headers
   /_/bytes?n=N              a body of N bytes
+Discovery documents, for `oauthprobe init` (the issuer is this server's origin plus the prefix):
+  /_/oidc/.well-known/openid-configuration        OpenID Connect Discovery, issuer .../_/oidc
+  /.well-known/oauth-authorization-server/_/as    RFC 8414 only, issuer .../_/as
+  any other path with /.well-known/               404
 """
 import argparse
 import base64
@@ -81,11 +85,35 @@ class Handler(BaseHTTPRequestHandler):
         }
         self.send(200, json.dumps(payload).encode(), [("Content-Type", "application/json")])
 
+    def discovery(self, issuer, openid):
+        doc = {
+            "issuer": issuer,
+            "authorization_endpoint": issuer + "/authorize",
+            "token_endpoint": issuer + "/token",
+            "jwks_uri": issuer + "/jwks",
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        }
+        if openid:
+            doc.update({"userinfo_endpoint": issuer + "/userinfo", "scopes_supported": ["openid", "offline_access", "read"],
+                        "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]})
+        else:
+            doc.update({"revocation_endpoint": issuer + "/revoke", "scopes_supported": ["read"]})
+        self.send(200, json.dumps(doc).encode(), [("Content-Type", "application/json")])
+
     def handle_any(self):
         body = self.read_body()
         path, _, query = self.path.partition("?")
         q = {k: v[0] for k, v in parse_qs(query).items()}
-        if path == "/_/redirect":
+        origin = ("https" if isinstance(self.connection, ssl.SSLSocket) else "http") + "://" + self.headers.get("Host", "")
+        if path == "/_/oidc/.well-known/openid-configuration":
+            self.discovery(origin + "/_/oidc", openid=True)
+        elif path == "/.well-known/oauth-authorization-server/_/as":
+            self.discovery(origin + "/_/as", openid=False)
+        elif "/.well-known/" in path:
+            self.send(404)
+        elif path == "/_/redirect":
             self.send(302, b"", [("Location", q.get("to", "/"))])
         elif path == "/_/setcookie":
             cookie = f"{q['name']}={q['value']}; Path={q.get('path', '/')}"
