@@ -96,8 +96,10 @@ struct InstallTests {
     func package() async throws {
         let out = try Self.temporaryFolder("dist")
         let script = TestSupport.repositoryRoot.appendingPathComponent("scripts/package").path
+        // The caller's whole environment: SwiftPM keys its build on HOME and PATH, so anything
+        // else rebuilds from scratch.
         let built = try Self.run("/bin/bash", [script, out.path], in: TestSupport.repositoryRoot,
-                                 environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+                                 environment: ProcessInfo.processInfo.environment)
         #expect(built.status == 0, "\(built.errors)")
         let tarball = built.output.trimmingCharacters(in: .whitespacesAndNewlines)
         let unpacked = try Self.temporaryFolder("unpacked")
