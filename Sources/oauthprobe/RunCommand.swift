@@ -68,7 +68,7 @@ struct RunCommand: AsyncParsableCommand {
             .run(plan, started: progress.begin, progress: progress.record)
         progress.finish()
         // Results come in plan order: each one's place in the whole plan, for `merge`.
-        for index in record.results.indices { record.results[index].position = positions[index] }
+        for (index, position) in zip(record.results.indices, positions) { record.results[index].position = position }
         record.shard = part
         if let baseline = waivers?.baseline {
             record.results = baseline.apply(to: record.results, today: Baseline.day(of: Date()))

@@ -109,6 +109,14 @@ struct ShardMergeTests {
         #expect(failure?.description == "new.json: schema_version 2; this oauthprobe reads 1")
     }
 
+    @Test("a damaged results file names the place: results[1].verdict")
+    func damaged() throws {
+        let text = String(decoding: JSONReport.render(SampleRun.record()), as: UTF8.self)
+        let broken = text.replacingOccurrences(of: #""verdict" : "fail""#, with: #""verdict" : "broken""#)
+        let failure = #expect(throws: JSONReport.ReadFailure.self) { try JSONReport.read(Data(broken.utf8), file: "x.json") }
+        #expect(failure?.description.hasPrefix("x.json: results[1].verdict: ") == true, "\(failure?.description ?? "")")
+    }
+
     @Test("the reader ignores fields it does not know, as a newer oauthprobe of the same schema may add")
     func tolerant() throws {
         var object = try #require(try JSONSerialization.jsonObject(with: JSONReport.render(SampleRun.record())) as? [String: Any])

@@ -124,8 +124,25 @@ public enum JSONReport {
         }
         do {
             return try decoder.decode(ResultsDocument.self, from: data)
+        } catch let error as DecodingError {
+            throw ReadFailure(description: "\(file): \(describe(error))")
         } catch {
             throw ReadFailure(description: "\(file): \(error)")
+        }
+    }
+
+    /// `results[3].verdict: …`: where in the file, and what is wrong there.
+    static func describe(_ error: DecodingError) -> String {
+        // Keys as the file writes them: `durationSeconds` → `duration_seconds`.
+        func snake(_ key: String) -> String { key.map { $0.isUppercase ? "_\($0.lowercased())" : String($0) }.joined() }
+        func path(_ keys: [CodingKey]) -> String {
+            String(keys.map { $0.intValue.map { "[\($0)]" } ?? ".\(snake($0.stringValue))" }.joined().drop { $0 == Character(".") })
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])): missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
         }
     }
 
