@@ -11,7 +11,7 @@ struct InitCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 written; 2 no metadata found at the issuer; 64 bad command line (plain http without --allow-insecure-http, an existing -o file)."
     )
 
-    @Argument(help: "The issuer URL, e.g. https://idp.example.com/id.")
+    @Argument(help: ArgumentHelp("The issuer URL, e.g. https://idp.example.com/id.", valueName: "issuer"))
     var issuerArgument: String?
 
     @Option(name: .customLong("issuer"), help: "The issuer URL (the same as the argument).")

@@ -62,7 +62,7 @@ public struct TargetScaffold {
             "# Each role is a client registered on the server for the probes; a probe whose roles are missing",
             "# is skipped. Register each redirect URI exactly as written here; nothing is ever sent to it.",
             "clients:",
-            "  # A public client (no secret) allowed the authorization code flow, PKCE and a refresh token if it asks.",
+            "  # A public client (no secret), registered for the authorization code flow with PKCE.",
             "  public:",
             "    client_id: \"<public client id>\"",
             "    redirect_uri: \"<its registered redirect URI, https://…>\"",
