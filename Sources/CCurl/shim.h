@@ -40,6 +40,13 @@ static inline CURLcode oap_curl_setopt_xferinfo_cb(CURL *h, CURLoption o, oap_cu
     return curl_easy_setopt(h, o, v);
 }
 
+/// CURLOPT_DEBUGFUNCTION: with CURLOPT_VERBOSE on, libcurl hands over what it sends and
+/// receives, the request's header block (CURLINFO_HEADER_OUT) included.
+typedef int (*oap_curl_debug_cb)(CURL *handle, curl_infotype type, char *data, size_t size, void *userdata);
+static inline CURLcode oap_curl_setopt_debug_cb(CURL *h, CURLoption o, oap_curl_debug_cb v) {
+    return curl_easy_setopt(h, o, v);
+}
+
 static inline CURLcode oap_curl_getinfo_long(CURL *h, CURLINFO i, long *v) {
     return curl_easy_getinfo(h, i, v);
 }

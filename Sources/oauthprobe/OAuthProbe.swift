@@ -12,7 +12,9 @@ struct OAuthProbe: AsyncParsableCommand {
         evaluated; 64 bad command line; 65 an invalid suite, target or baseline file (nothing was sent); \
         73 a report cannot be written (checked before anything is sent).
         """,
-        subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self, DiffCommand.self]
+        version: OAuthProbeVersion.current,
+        subcommands: [RunCommand.self, ListCommand.self, ValidateCommand.self, DiffCommand.self, InitCommand.self,
+                      MergeCommand.self, ReportCommand.self]
     )
 }
 

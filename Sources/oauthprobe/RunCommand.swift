@@ -18,20 +18,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("only"), help: "Run only probes whose id matches this glob, e.g. 'pkce.*' (repeatable).")
     var only: [String] = []
 
-    @Option(help: "Write a JUnit XML report here.")
-    var junit: String?
-
-    @Option(help: "Write the results as versioned JSON here (docs/results-schema.md; what `diff` reads).")
-    var json: String?
-
-    @Option(help: "Write a self-contained HTML report here.")
-    var html: String?
-
-    @Option(help: "Write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY).")
-    var markdown: String?
-
-    @Option(help: "Write SARIF 2.1.0 here, for code scanning.")
-    var sarif: String?
+    @OptionGroup var reports: ReportOptions
 
     @Option(help: "A baseline file of waivers: accepted failures, each with a reason and an expiry date.")
     var baseline: String?
@@ -45,6 +32,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-rps"), help: "Requests per second to any one server, at most (a target's max_requests_per_second may ask for less).")
     var maxRequestsPerSecond: Double?
 
+    @Option(help: ArgumentHelp("Run only part I of N of the plan (1/3, 2/3, 3/3 on three machines); `merge` joins the --json files.",
+                               valueName: "I/N"))
+    var shard: String?
+
     @Flag(help: "Print the plan (what would run, what is skipped and why) and send nothing.")
     var dryRun = false
 
@@ -53,6 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         if concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
         if timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
         if let rate = maxRequestsPerSecond, !(rate > 0) { throw ValidationError("--max-rps must be more than 0") }
+        if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/3") }
     }
 
     func run() async throws {
@@ -60,42 +52,41 @@ struct RunCommand: AsyncParsableCommand {
         let waivers = baseline.map { BaselineLoader().load(file: $0) }
         report(inputs.diagnostics + (waivers?.diagnostics ?? []))
         if inputs.hasErrors || waivers.map({ $0.baseline == nil }) == true { throw ExitCode(ExitStatus.invalidInput) }
-        let plan = Planner.plan(targets: inputs.targets, suites: inputs.suites, only: only)
-        if plan.items.isEmpty {
+        let whole = Planner.plan(targets: inputs.targets, suites: inputs.suites, only: only)
+        if whole.items.isEmpty {
             FileHandle.standardError.write(Data("no probe matches \(only.joined(separator: ", "))\n".utf8))
             throw ExitCode(ExitStatus.usage)
         }
+        let part = shard.flatMap { Shard($0) }
+        let (plan, positions) = part.map { whole.shard($0) } ?? (whole, Array(whole.items.indices))
         if dryRun {
             print(PlanDescription.render(plan))
             return
         }
-        let unwritable = reports.compactMap { report in report.problem().map(report.failure) }
+        let unwritable = reports.problems()
         if !unwritable.isEmpty {
             FileHandle.standardError.write(Data((unwritable + ["nothing was sent"]).map { "oauthprobe: \($0)\n" }.joined().utf8))
             throw ExitCode(ExitStatus.cannotWriteReport)
         }
         let interactive = ConsoleReport.isInteractive()
         let console = ConsoleReport(colour: interactive)
-        print("oauthprobe: \(plan.items.count) probe variants on \(plan.targets.count) target\(plan.targets.count == 1 ? "" : "s")")
+        print("oauthprobe: \(plan.items.count) probe variants on \(plan.targets.count) target\(plan.targets.count == 1 ? "" : "s")"
+              + (part.map { " (shard \($0) of \(whole.items.count))" } ?? ""))
         let progress = ConsoleProgress(report: console, total: plan.items.count, live: interactive)
         var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout), maxRequestsPerSecond: maxRequestsPerSecond))
             .run(plan, started: progress.begin, progress: progress.record)
         progress.finish()
         DiscoveryNotes.lines(record.targets).forEach { print($0) }
+        // Results come in plan order: each one's place in the whole plan, for `merge`.
+        for (index, position) in zip(record.results.indices, positions) { record.results[index].position = position }
+        record.shard = part
         if let baseline = waivers?.baseline {
             record.results = baseline.apply(to: record.results, today: Baseline.day(of: Date()))
             for waiver in baseline.unused(by: record.results) {
                 report([Diagnostic(.warning, at: waiver.location, "waiver for '\(waiver.probe)' matched no result")])
             }
         }
-        let renderers: [String: () -> Data] = [
-            "JUnit": { JUnitReport.render(record.results, targets: plan.targets) },
-            "JSON": { JSONReport.render(record) },
-            "HTML": { Data(HTMLReport.render(record).utf8) },
-            "Markdown": { Data(MarkdownReport.render(record).utf8) },
-            "SARIF": { SARIFReport.render(record) },
-        ]
-        let unwritten = reports.compactMap { report in report.write(renderers[report.format]!()).map(report.failure) }
+        let unwritten = reports.write(record)
         print(console.summary(record.results, targets: plan.targets.map(\.name)))
         print(console.load(record.targets))
         if !unwritten.isEmpty {
@@ -103,11 +94,5 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.cannotWriteReport)
         }
         throw ExitCode(ExitStatus.of(record.results))
-    }
-
-    /// The reports asked for, each with the name its format goes by in messages.
-    private var reports: [ReportFile] {
-        [("JUnit", junit), ("JSON", json), ("HTML", html), ("Markdown", markdown), ("SARIF", sarif)]
-            .compactMap { format, path in path.map { ReportFile(format: format, path: $0) } }
     }
 }

@@ -20,6 +20,10 @@ Special paths (query parameters control them):
   /_/idp/SCENARIO/...       a small identity server, hostile or broken as SCENARIO says (see
                             `Idp` below); RFC 8414's /.well-known/oauth-authorization-server/_/idp/
                             SCENARIO goes there too
+Discovery documents, for `oauthprobe init` (the issuer is this server's origin plus the prefix):
+  /_/oidc/.well-known/openid-configuration        OpenID Connect Discovery, issuer .../_/oidc
+  /.well-known/oauth-authorization-server/_/as    RFC 8414 only, issuer .../_/as
+  any other path with /.well-known/               404
 """
 import argparse
 import base64
@@ -93,10 +97,28 @@ class Handler(BaseHTTPRequestHandler):
         }
         self.send(200, json.dumps(payload).encode(), [("Content-Type", "application/json")])
 
+    def discovery(self, issuer, openid):
+        doc = {
+            "issuer": issuer,
+            "authorization_endpoint": issuer + "/authorize",
+            "token_endpoint": issuer + "/token",
+            "jwks_uri": issuer + "/jwks",
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        }
+        if openid:
+            doc.update({"userinfo_endpoint": issuer + "/userinfo", "scopes_supported": ["openid", "offline_access", "read"],
+                        "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]})
+        else:
+            doc.update({"revocation_endpoint": issuer + "/revoke", "scopes_supported": ["read"]})
+        self.send(200, json.dumps(doc).encode(), [("Content-Type", "application/json")])
+
     def handle_any(self):
         body = self.read_body()
         path, _, query = self.path.partition("?")
         q = {k: v[0] for k, v in parse_qs(query).items()}
+        origin = ("https" if isinstance(self.connection, ssl.SSLSocket) else "http") + "://" + self.headers.get("Host", "")
         entry = None
         if path != "/_/log":
             entry = {"host": self.headers.get("Host", ""), "method": self.command, "target_b64": b64(self.path.encode("latin-1")),
@@ -108,6 +130,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, json.dumps(LOG).encode(), [("Content-Type", "application/json")])
         elif path.startswith("/_/idp/") or path.startswith("/.well-known/oauth-authorization-server/_/idp/"):
             Idp(self, path, q, body, entry).answer()
+        elif path == "/_/oidc/.well-known/openid-configuration":
+            self.discovery(origin + "/_/oidc", openid=True)
+        elif path == "/.well-known/oauth-authorization-server/_/as":
+            self.discovery(origin + "/_/as", openid=False)
+        elif "/.well-known/" in path:
+            self.send(404)
         elif path == "/_/redirect":
             self.send(302, b"", [("Location", q.get("to", "/"))])
         elif path == "/_/setcookie":

@@ -32,7 +32,8 @@ struct BaselineTests {
     func junitAndExit() throws {
         let results = [SampleRun.result("pkce.required-public", .fail, target: "staging")]
         let waived = Baseline(file: "b", waivers: [Self.waiver("pkce.*")]).apply(to: results, today: "2030-01-01")
-        let xml = JUnitReport.render(waived, targets: [Target(name: "staging", issuer: "https://idp.example", file: "t")])
+        let xml = JUnitReport.render(RunRecord(targets: [.init(name: "staging", issuer: "https://idp.example")], results: waived,
+                                               started: Date(), finished: Date()))
         #expect(XMLSchemaValidator.validate(xml: xml, schemaPath: TestSupport.junitSchema).isEmpty)
         #expect(String(decoding: xml, as: UTF8.self).contains(#"<skipped type="waived" message="upstream bug #12 (until 2030-06-30)">"#))
         #expect(ExitStatus.of(waived) == ExitStatus.success)

@@ -11,11 +11,15 @@ struct CommandLineTests {
         var errors: String
     }
 
+    /// The test bundle sits in (or beside) the folder of the products it was built with.
+    static func executable() -> URL {
+        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()].map { $0.appendingPathComponent("oauthprobe") }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
     static func oauthprobe(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let process = Process()
-        // The test bundle sits in (or beside) the folder of the products it was built with.
-        let candidates = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()].map { $0.appendingPathComponent("oauthprobe") }
-        process.executableURL = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+        process.executableURL = executable()
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe(), errors = Pipe()
@@ -70,6 +74,50 @@ struct CommandLineTests {
     func usage() throws {
         #expect(try Self.oauthprobe(["run"]).status == 64)
         #expect(try Self.oauthprobe(["run", "--target", "x.yaml", "--concurrency", "0"]).status == 64)
+    }
+
+    @Test("--version prints the version; --shard takes I/N")
+    func versionAndShard() throws {
+        #expect(try Self.oauthprobe(["--version"]).output == OAuthProbeVersion.current + "\n")
+        for bad in ["0/2", "3/2", "x"] {
+            #expect(try Self.oauthprobe(["run", "--target", "x.yaml", "--shard", bad]).status == 64, "\(bad)")
+        }
+    }
+
+    @Test("merge writes one results file and report every format from it; overlaps and other schemas exit 65")
+    func mergeAndReport() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("oauthprobe-merge-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var staging = SampleRun.record(), production = SampleRun.record()
+        staging.targets.removeLast()
+        staging.results.removeAll { $0.target != "staging" }
+        production.targets.removeFirst()
+        production.results.removeAll { $0.target != "production" }
+        let a = folder.appendingPathComponent("a.json").path, b = folder.appendingPathComponent("b.json").path
+        try JSONReport.render(staging).write(to: URL(fileURLWithPath: a))
+        try JSONReport.render(production).write(to: URL(fileURLWithPath: b))
+        let all = folder.appendingPathComponent("all.json").path
+        let merge = try Self.oauthprobe(["merge", a, b, "-o", all])
+        #expect(merge.status == 0, "\(merge.errors)")
+        #expect(try JSONReport.read(file: all).results.count == 6)
+
+        let out = folder.appendingPathComponent("out").path
+        let report = try Self.oauthprobe(["report", all, "--junit", out + "/junit.xml", "--html", out + "/report.html",
+                                          "--markdown", out + "/summary.md", "--sarif", out + "/results.sarif"], environment: ["NO_COLOR": "1"])
+        #expect(report.status == 1, "a failure in the results: exit as run would")
+        #expect(report.output.hasSuffix("staging: 1 pass, 1 fail, 1 error, 0 skip\nproduction: 0 pass, 2 fail, 0 error, 1 skip\n"))
+        for file in ["junit.xml", "report.html", "summary.md", "results.sarif"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
+        }
+
+        let overlap = try Self.oauthprobe(["merge", a, all, "-o", folder.appendingPathComponent("x.json").path])
+        #expect(overlap.status == 65 && overlap.errors.contains("results overlap"), "\(overlap.errors)")
+        let newer = folder.appendingPathComponent("newer.json").path
+        try String(contentsOfFile: a, encoding: .utf8).replacingOccurrences(of: #""schema_version" : 1"#, with: #""schema_version" : 2"#)
+            .write(toFile: newer, atomically: true, encoding: .utf8)
+        let schema = try Self.oauthprobe(["merge", a, newer, "-o", folder.appendingPathComponent("y.json").path])
+        #expect(schema.status == 65 && schema.errors == "\(newer): schema_version 2; this oauthprobe reads 1\n")
+        #expect(try Self.oauthprobe(["report", newer, "--html", out + "/x.html"]).status == 65)
     }
 
     @Test("--dry-run prints the plan and sends nothing")

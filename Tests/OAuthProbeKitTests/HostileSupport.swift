@@ -95,7 +95,7 @@ enum HostileTarget {
     static func artifacts(_ inputs: Inputs, _ record: RunRecord) -> [String: String] {
         let console = ConsoleReport(colour: false)
         return [
-            "junit": String(decoding: JUnitReport.render(record.results, targets: inputs.targets), as: UTF8.self),
+            "junit": String(decoding: JUnitReport.render(record), as: UTF8.self),
             "json": String(decoding: JSONReport.render(record), as: UTF8.self),
             "html": HTMLReport.render(record),
             "markdown": MarkdownReport.render(record),

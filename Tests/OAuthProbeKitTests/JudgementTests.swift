@@ -237,7 +237,7 @@ struct RetryTests {
                 """, on: server)
             #expect(result.verdict == .pass, "\(result.message)")
             #expect(result.attempts == 2)
-            let junit = String(decoding: JUnitReport.render([result], targets: []), as: UTF8.self)
+            let junit = String(decoding: JUnitReport.render(RunRecord(targets: [], results: [result], started: Date(), finished: Date())), as: UTF8.self)
             #expect(junit.contains("ran 2 times"))
         }
     }

@@ -71,3 +71,14 @@ struct RedactorTests {
     }
 }
 
+@Suite("Evidence of cookies")
+struct EvidenceCookieTests {
+    @Test("the Cookie header the jar added is recorded, unless the request set its own")
+    func jarCookies() {
+        let sent = [HTTPHeader("Host", "idp"), HTTPHeader("Cookie", "sid=abc123")]
+        #expect(ProbeSession.jarCookies(sent: sent, given: []) == [HTTPHeader("Cookie", "sid=abc123")])
+        #expect(ProbeSession.jarCookies(sent: sent, given: [HTTPHeader("cookie", "x=1")]).isEmpty)
+        let redactor = Redactor()
+        #expect(redactor.redactHeader(name: "Cookie", value: "sid=abc123; theme=darker") == "Cookie: sid=\(Fingerprint.of("abc123")); theme=\(Fingerprint.of("darker"))")
+    }
+}

@@ -66,6 +66,32 @@ struct ReportFormatTests {
         #expect(throws: JSONReport.ReadFailure.self) { try JSONReport.read(Data("{}".utf8), file: "x") }
     }
 
+    @Test("curl replays: the run's CA file, cookies as placeholders, and where each code, token and cookie comes from")
+    func replay() throws {
+        let code = Fingerprint.of("the-code"), token = Fingerprint.of("the-token"), verifier = Fingerprint.of("the-verifier")
+        let authorize = RecordedExchange(step: "authorize", method: "GET", url: "https://idp.example/authorize?client_id=web",
+                                         requestHeaders: [], requestBody: nil, status: 302,
+                                         responseHeaders: ["Set-Cookie: sid=\(Fingerprint.of("session-value")); Path=/; HttpOnly",
+                                                           "Location: https://web.example/cb?code=\(code)&state=xyz"],
+                                         responseBody: nil, milliseconds: 5, transportError: nil)
+        let redeem = RecordedExchange(step: "redeem", method: "POST", url: "https://idp.example/token", requestHeaders: [],
+                                      requestBody: "grant_type=authorization_code&code=\(code)&code_verifier=\(verifier)", status: 200,
+                                      responseHeaders: [], responseBody: #"{"access_token": "\#(token)", "token_type": "Bearer"}"#,
+                                      milliseconds: 5, transportError: nil)
+        let resource = RecordedExchange(step: "resource", method: "GET", url: "https://api.example/me",
+                                        requestHeaders: ["Host: api.example", "Authorization: Bearer \(token)", "Cookie: sid=\(Fingerprint.of("session-value")); theme=dark"],
+                                        requestBody: nil, status: 200, responseHeaders: [], responseBody: "{}", milliseconds: 5,
+                                        transportError: nil, caFile: FileManager.default.currentDirectoryPath + "/tls/ca.pem")
+        let text = CurlCommand.replay(resource, after: [authorize, redeem])
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "curl -i --path-as-is --cacert 'tls/ca.pem' -H 'Authorization: Bearer \(token)' -H 'Cookie: sid=${cookie:sid}; theme=dark' 'https://api.example/me'")
+        #expect(lines[1].hasPrefix("# ${cookie:sid}: the cookie 'sid', set by step 'authorize' (Set-Cookie); sign in as the probe user"))
+        #expect(lines[2] == "# \(token): the access_token from the response of step 'redeem': repeat that step for a fresh one")
+        let redeemAgain = CurlCommand.replay(redeem, after: [authorize]).split(separator: "\n").map(String.init)
+        #expect(redeemAgain[1].hasPrefix("# \(code): the code in the redirect (Location) of step 'authorize': repeat that step"))
+        #expect(redeemAgain[2].hasPrefix("# \(verifier): a code_verifier the harness made for this run"))
+    }
+
     @Test("curl: client secret and other target secrets as placeholders, shell-quoted")
     func curl() throws {
         let exchange = SampleRun.result("a.b", .fail, target: "t").evidence[0]
@@ -115,6 +141,19 @@ struct ReportFormatTests {
         #expect(text.contains(#""security-severity" : "9.5""#))
     }
 
+    @Test("Markdown: a blank line after every </details>, so the next heading stays a heading; URLs in code spans, never links")
+    func markdownBlocks() {
+        var record = SampleRun.record()
+        record.results[1].message = "the browser was sent to https://evil.example/cb?code=x&a=*b*|c"
+        let text = MarkdownReport.render(record)
+        let lines = text.components(separatedBy: "\n")
+        for index in lines.indices where lines[index] == "</details>" {
+            #expect(index + 1 < lines.count && lines[index + 1].isEmpty, "line \(index + 2) follows </details>")
+        }
+        #expect(text.contains("| `https://idp.example` |"), "the issuer cell")
+        #expect(text.contains("> the browser was sent to `https://evil.example/cb?code=x&a=*b*`\\|c"))
+    }
+
     @Test("Markdown: totals, matrix, findings with links; a hostile body cannot close its fence")
     func markdown() {
         let text = MarkdownReport.render(SampleRun.record())
@@ -131,10 +170,23 @@ struct ReportFormatTests {
         let page = HTMLReport.render(SampleRun.record())
         for forbidden in ["<script", "<link", "src=", "@import", "url("] { #expect(!page.contains(forbidden), "\(forbidden)") }
         #expect(page.contains("<caption>by practice</caption>") && page.contains("<caption>failures by severity</caption>"))
-        #expect(page.contains("<h2>Probe × target</h2>") && page.contains("<th>staging</th><th>production</th>"))
+        #expect(page.contains("<h2>Probe × target</h2>") && page.contains(#"<th scope="col">staging</th><th scope="col">production</th>"#))
         #expect(page.contains(#"<a href="https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1">RFC 9700 §2.1.1</a>"#))
         #expect(page.contains("got tokens issued &lt;b&gt;&amp;&lt;/b&gt;") && !page.contains("<b>&</b>"))
         #expect(page.contains("<h2>Findings (4)</h2>"), "3 failures and an error")
+    }
+
+    @Test("HTML: landmarks and table headers for screen readers; every pass and skip reason in plain text")
+    func htmlAccessibility() throws {
+        let page = HTMLReport.render(SampleRun.record())
+        #expect(page.contains("<main>") && page.contains("</main>"))
+        let tables = page.components(separatedBy: "<table").count - 1
+        #expect(tables == 5 && page.components(separatedBy: "<thead>").count - 1 == tables, "every table has a header row")
+        let headers = page.matches(of: #/<th[ >]/#).count
+        #expect(headers == page.matches(of: #/<th scope="(col|row)">/#).count, "every header cell has a scope")
+        #expect(page.contains("<h2>Passes and skips (2)</h2>"))
+        #expect(page.contains(#"<td class="v-skip">skip</td><td>the target has no client role public</td>"#))
+        #expect(page.contains(#"<td class="v-pass">pass</td><td>expected tokens: none, got tokens issued &lt;b&gt;&amp;&lt;/b&gt;</td>"#))
     }
 
     @Test("console: findings with reason and curl, a matrix for several targets, plain without colour")
@@ -209,5 +261,41 @@ struct HTMLInChromiumTests {
         #expect(text.contains("curl -i --path-as-is -u 'web:${env:WEB_SECRET}'"))
         #expect(text.contains("Transcript (1 exchange, redacted)") && !text.contains("> POST https://idp.example/token"),
                 "the transcript stays folded until opened")
+    }
+}
+
+/// GitHub's own renderer (cmark-gfm, as GitHub renders step summaries and comments).
+enum GFM {
+    static let renderer = try? executableOnPath("cmark-gfm")
+}
+
+@Suite("Markdown in cmark-gfm", .enabled(if: GFM.renderer != nil, "cmark-gfm is not installed (scripts/install-deps installs it)"))
+struct MarkdownInGFMTests {
+    static func render(_ markdown: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: GFM.renderer!)
+        // --unsafe keeps raw HTML (<details>) as GitHub does; its sanitizer runs later.
+        process.arguments = ["--unsafe", "-e", "table", "-e", "autolink"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(markdown.utf8))
+        try input.fileHandleForWriting.close()
+        let html = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: html, as: UTF8.self)
+    }
+
+    @Test("every finding's heading renders as a heading, tables as tables, and no server URL becomes a link")
+    func headings() throws {
+        var record = SampleRun.record()
+        record.results[1].message = "the browser was sent to https://evil.example/cb"
+        let html = try Self.render(MarkdownReport.render(record))
+        #expect(html.matches(of: #/<h4>/#).count == 4, "three failures and an error: \(html)")
+        #expect(!html.contains("####"), "no heading left as text")
+        #expect(html.contains("<table>") && html.contains("<h3>Findings</h3>"))
+        #expect(html.contains("<code>https://evil.example/cb</code>") && !html.contains(#"href="https://evil.example"#))
+        #expect(html.contains(#"<a href="https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1">"#), "spec links stay links")
     }
 }

@@ -186,8 +186,10 @@ struct WireCookieTests {
             let set = try await browser.send(HTTPRequest(url: server.http + "/_/setcookie?name=sid&value=abc123"))
             #expect(set.header("Set-Cookie") == "sid=abc123; Path=/")
 
-            let again = try decodeEcho(try await browser.send(HTTPRequest(url: server.http + "/authorize")).body)
+            let response = try await browser.send(HTTPRequest(url: server.http + "/authorize"))
+            let again = try decodeEcho(response.body)
             #expect(again.values("Cookie") == ["sid=abc123"])
+            #expect(response.sentHeaders.contains(HTTPHeader("Cookie", "sid=abc123")), "the response tells which cookies went out")
             let other = try decodeEcho(try await client.send(HTTPRequest(url: server.http + "/authorize")).body)
             #expect(other.values("Cookie") == [])
             #expect(await browser.cookies().contains { $0.hasSuffix("\tsid\tabc123") })

@@ -29,17 +29,27 @@ public struct Inputs: Sendable {
         return Inputs(targets: targets, suites: suites, diagnostics: diagnostics + suiteProblems)
     }
 
-    /// The Suites/ folder that ships with the tool: `OAUTHPROBE_SUITES`, else the nearest
-    /// `Suites` folder above the executable (a build inside the checkout), else `./Suites`.
-    public static func defaultSuitePath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    /// The Suites/ folder that ships with the tool: `OAUTHPROBE_SUITES`, else the nearest folder
+    /// above the executable with `Suites` (a build inside the checkout) or `share/oauthprobe/Suites`
+    /// (installed: PREFIX/bin/oauthprobe beside PREFIX/share/oauthprobe/Suites), else `./Suites`.
+    public static func defaultSuitePath(environment: [String: String] = ProcessInfo.processInfo.environment,
+                                        executable: String = runningExecutable()) -> String {
         if let path = environment["OAUTHPROBE_SUITES"] { return path }
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         while directory.path != "/" {
-            let candidate = directory.appendingPathComponent("Suites")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate.path }
+            for relative in ["Suites", "share/oauthprobe/Suites"] {
+                let candidate = directory.appendingPathComponent(relative)
+                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("README.md").path) { return candidate.path }
+            }
             directory.deleteLastPathComponent()
         }
         return "Suites"
+    }
+
+    /// This process's executable, wherever it was started from: `argv[0]` is only a name when the
+    /// tool was found on PATH.
+    public static func runningExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
 
     /// Checks files of any kind, telling suites (`probes:`), targets (`issuer:`) and baselines

@@ -40,6 +40,7 @@ private struct TargetParse {
         let name = map["name"].flatMap { reader.name($0, "name") == nil ? nil : plain($0, "name") }
         let issuer = map["issuer"].flatMap { url($0, "issuer", allowInsecure: allowInsecure) }
         var target = Target(name: name ?? "", issuer: issuer ?? "", allowInsecureHTTP: allowInsecure, file: file)
+        target.issuerLocation = map.entry("issuer").map { reader.location(of: $0.keyNode) }
 
         if let node = map["endpoints"], let endpoints = reader.mapping(node, "endpoints") {
             for entry in endpoints.entries {
@@ -245,6 +246,11 @@ private struct TargetParse {
 
     private func substituted(_ node: Node, _ what: String) -> (value: String, origin: String?)? {
         guard let text = reader.string(node, what) else { return nil }
+        // `oauthprobe init` writes `<…>` where only the user knows the value.
+        if let placeholder = text.firstMatch(of: #/<[^<>]+>/#) {
+            reader.error(node, "\(what): fill in the placeholder \(placeholder.output)")
+            return nil
+        }
         switch substitution.apply(text) {
         case .success(let result): return (result.value, result.origin)
         case .failure(.message(let message)):

@@ -142,6 +142,8 @@ public struct Target: Sendable {
     /// At most this many requests per second to this server, whatever `--max-rps` says.
     public var maxRequestsPerSecond: Double?
     public var file: String
+    /// Where `issuer` is written in the file.
+    public var issuerLocation: SourceLocation?
 
     public init(
         name: String, issuer: String, endpoints: [String: String] = [:], allowInsecureHTTP: Bool = false,

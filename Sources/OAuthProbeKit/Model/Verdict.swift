@@ -30,6 +30,8 @@ public struct RecordedExchange: Sendable, Codable {
     /// Fingerprint → where the secret came from (`${env:WEB_SECRET}`), for the target's secrets
     /// that appear in this exchange: reports show the placeholder where a user would put the value.
     public var placeholders: [String: String] = [:]
+    /// The target's `tls.ca_file`, so a reproduction trusts the same private CA (`--cacert`).
+    public var caFile: String? = nil
 
     /// The exchange as a short transcript, like a reviewer would paste it.
     public var transcript: String {
@@ -90,6 +92,9 @@ public struct ProbeResult: Sendable {
     /// The server failure (or network failure) that made this an error, if one did: worth
     /// another attempt.
     public var serverFailure: ServerFailure? = nil
+    /// This result's place in the whole plan, all shards of a `--shard` run together, so merged
+    /// shards read in the order of one unsharded run.
+    public var position: Int? = nil
 
     /// `redirect-uri.unregistered[path-suffix]`, the name used in every report.
     public var displayID: String { variant.map { "\(probeID)[\($0)]" } ?? probeID }

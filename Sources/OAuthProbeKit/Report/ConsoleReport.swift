@@ -54,7 +54,9 @@ public struct ConsoleReport: Sendable {
         var lines: [String] = []
         if result.verdict != .pass { lines += result.message.split(separator: "\n").map(String.init) }
         if let waiver = result.waiver { lines.append(waiver.summary) }
-        if result.waiver?.kind != .waived, let curl = ReportText.reproduction(of: result) { lines.append("reproduce: \(curl)") }
+        if result.waiver?.kind != .waived, let curl = ReportText.reproduction(of: result) {
+            lines += ("reproduce: " + curl).split(separator: "\n").map(String.init)
+        }
         return lines
     }
 

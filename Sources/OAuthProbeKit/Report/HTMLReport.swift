@@ -14,19 +14,24 @@ public enum HTMLReport {
         var body: [String] = []
         body.append("<header><h1>oauthprobe report</h1><p class=\"lead\">\(failures) failure\(failures == 1 ? "" : "s") · "
                     + "\(results.count) probe variants on \(targets.count) target\(targets.count == 1 ? "" : "s") · "
-                    + "\(escape(ISO8601DateFormatter().string(from: record.started))) · oauthprobe \(OAuthProbeVersion.current)</p>")
-        body.append("<table class=\"targets\"><tr><th>target</th><th>issuer</th><th>pass</th><th>fail</th><th>error</th><th>skip</th><th>waived</th></tr>")
+                    + "\(escape(ISO8601DateFormatter().string(from: record.started))) · oauthprobe \(OAuthProbeVersion.current)</p></header>")
+        body.append("<main>")
+        body.append("<table class=\"targets\"><caption>targets</caption>" + head(["target", "issuer", "pass", "fail", "error", "skip", "waived"]) + "<tbody>")
         for target in record.targets {
             let c = JSONReport.counts(results.filter { $0.target == target.name })
             var issuer = escape(target.issuer)
             if let failure = target.discoveryFailure { issuer += "<br><small>metadata: \(escape(failure))</small>" }
-            body.append("<tr><td>\(escape(target.name))</td><td>\(issuer)</td><td>\(c.pass)</td><td class=\"n-fail\">\(c.fail)</td>"
+            for problem in target.discoveryProblems { issuer += "<br><small>discovery: \(escape(problem))</small>" }
+            issuer += "<br><small>load: \(escape(ReportText.load(target.load)))</small>"
+            body.append("<tr><th scope=\"row\">\(escape(target.name))</th><td>\(issuer)</td><td>\(c.pass)</td><td class=\"n-fail\">\(c.fail)</td>"
                         + "<td>\(c.error)</td><td>\(c.skip)</td><td>\(c.waived)</td></tr>")
         }
-        body.append("</table></header>")
+        body.append("</tbody></table>")
         body.append(summary(results, targets: targets))
         body.append(matrix(results, targets: targets))
         body.append(findings(results))
+        body.append(others(results))
+        body.append("</main>")
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">
@@ -42,31 +47,30 @@ public enum HTMLReport {
 
     /// Per practice: failures out of probe variants, per target; per severity: failures per target.
     private static func summary(_ results: [ProbeResult], targets: [String]) -> String {
-        let head = "<tr><th></th>" + targets.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"
-        var rows = ["<section id=\"summary\"><h2>Summary</h2><div class=\"side\"><table class=\"summary\"><caption>by practice</caption>", head]
+        var rows = ["<section id=\"summary\"><h2>Summary</h2><div class=\"side\"><table class=\"summary\"><caption>by practice</caption>",
+                    head(["practice"] + targets) + "<tbody>"]
         for practice in ReportText.practices(of: results) {
             let cells = targets.map { target -> String in
                 let own = results.filter { $0.practice == practice && $0.target == target }
                 let failed = own.filter { $0.verdict == .fail }.count
                 return "<td class=\"\(failed > 0 ? "v-fail" : "v-pass")\">\(failed) fail / \(own.count)</td>"
             }
-            rows.append("<tr><th>\(escape(practice))</th>" + cells.joined() + "</tr>")
+            rows.append("<tr><th scope=\"row\">\(escape(practice))</th>" + cells.joined() + "</tr>")
         }
-        rows += ["</table><table class=\"summary\"><caption>failures by severity</caption>", head]
+        rows += ["</tbody></table><table class=\"summary\"><caption>failures by severity</caption>", head(["severity"] + targets) + "<tbody>"]
         for severity in Severity.allCases.reversed() {
             let cells = targets.map { target -> String in
                 let failed = results.filter { $0.severity == severity && $0.target == target && $0.verdict == .fail }.count
                 return "<td class=\"\(failed > 0 ? "v-fail" : "")\">\(failed)</td>"
             }
-            rows.append("<tr><th><span class=\"sev sev-\(severity.rawValue)\">\(severity.rawValue)</span></th>" + cells.joined() + "</tr>")
+            rows.append("<tr><th scope=\"row\"><span class=\"sev sev-\(severity.rawValue)\">\(severity.rawValue)</span></th>" + cells.joined() + "</tr>")
         }
-        rows.append("</table></div></section>")
+        rows.append("</tbody></table></div></section>")
         return rows.joined(separator: "\n")
     }
 
     private static func matrix(_ results: [ProbeResult], targets: [String]) -> String {
-        var rows = ["<section id=\"matrix\"><h2>Probe × target</h2><table class=\"matrix\">",
-                    "<tr><th>probe</th>" + targets.map { "<th>\(escape($0))</th>" }.joined() + "</tr>"]
+        var rows = ["<section id=\"matrix\"><h2>Probe × target</h2><table class=\"matrix\">", head(["probe"] + targets) + "<tbody>"]
         for name in ReportText.names(of: results) {
             let cells = targets.map { target -> String in
                 guard let result = results.first(where: { $0.target == target && $0.displayID == name }) else { return "<td>–</td>" }
@@ -75,9 +79,31 @@ public enum HTMLReport {
                 let content = isFinding(result) ? "<a href=\"#\(anchor(result))\">\(text)</a>" : text
                 return "<td class=\"v-\(label)\" title=\"\(escape(result.message))\">\(content)</td>"
             }
-            rows.append("<tr><th><code>\(escape(name))</code></th>" + cells.joined() + "</tr>")
+            rows.append("<tr><th scope=\"row\"><code>\(escape(name))</code></th>" + cells.joined() + "</tr>")
         }
-        rows.append("</table></section>")
+        rows.append("</tbody></table><p class=\"meta\">Why each probe passed or was skipped: <a href=\"#others\">Passes and skips</a>.</p></section>")
+        return rows.joined(separator: "\n")
+    }
+
+    /// A header row whose cells head their columns, for screen readers.
+    private static func head(_ names: [String]) -> String {
+        "<thead><tr>" + names.map { "<th scope=\"col\">\(escape($0))</th>" }.joined() + "</tr></thead>"
+    }
+
+    /// Every pass and skip with its reason in plain sight (the matrix shows it only on hover).
+    private static func others(_ results: [ProbeResult]) -> String {
+        let rest = results.filter { !isFinding($0) }
+        var rows = ["<section id=\"others\"><h2>Passes and skips (\(rest.count))</h2>"]
+        if !rest.isEmpty {
+            rows.append("<table class=\"others\">" + head(["probe", "target", "verdict", "why"]) + "<tbody>")
+            for result in rest {
+                let label = ReportText.label(result)
+                rows.append("<tr><th scope=\"row\"><code>\(escape(result.displayID))</code></th><td>\(escape(result.target))</td>"
+                            + "<td class=\"v-\(label)\">\(label)</td><td>\(escape(result.message))</td></tr>")
+            }
+            rows.append("</tbody></table>")
+        }
+        rows.append("</section>")
         return rows.joined(separator: "\n")
     }
 
@@ -100,7 +126,7 @@ public enum HTMLReport {
                         "<h3><span class=\"verdict v-\(label)\">\(label)</span> <code>\(escape(result.displayID))</code> on \(escape(result.target)) "
                         + "<span class=\"sev sev-\(result.severity.rawValue)\">\(result.severity.rawValue)</span></h3>",
                         "<p class=\"meta\">\(escape(result.title)) · <em>\(escape(result.practice))</em> · \(refs.joined(separator: ", "))"
-                        + " · probe at <code>\(escape(result.location.description))</code></p>",
+                        + " · probe at <code>\(escape(ReportText.relative(result.location).description))</code></p>",
                         "<dl><dt>Expected vs actual</dt><dd class=\"message\">\(escape(result.message))</dd>"]
             if let waiver = result.waiver { card.append("<dt>Baseline</dt><dd class=\"waiver\">\(escape(waiver.summary)) <small>(\(escape(waiver.source)))</small></dd>") }
             card.append("</dl>")

@@ -27,6 +27,9 @@ public struct ResultsDocument: Codable, Sendable {
         public var counts: Counts
         /// What the run asked of the server (absent in files written before it was counted).
         public var load: TargetLoad?
+        /// The target file and its `issuer` line, where SARIF points when the suites live elsewhere.
+        public var file: String?
+        public var issuerLocation: Location?
     }
 
     public struct Location: Codable, Sendable {
@@ -57,6 +60,8 @@ public struct ResultsDocument: Codable, Sendable {
         /// A curl command for the exchange that decided the verdict, secrets as placeholders.
         public var reproduce: String?
         public var evidence: [RecordedExchange]
+        /// The result's place in the whole plan (all shards), so merged shards keep one run's order.
+        public var position: Int?
     }
 
     public var schemaVersion: Int
@@ -65,6 +70,8 @@ public struct ResultsDocument: Codable, Sendable {
     public var finished: Date
     public var targets: [TargetEntry]
     public var results: [ResultEntry]
+    /// Set by `run --shard I/N`: which part of the plan this file holds.
+    public var shard: Shard?
 }
 
 public enum JSONReport {
@@ -76,15 +83,21 @@ public enum JSONReport {
             targets: record.targets.map { target in
                 .init(name: target.name, issuer: target.issuer, metadataUrl: target.metadataURL, metadata: target.metadata,
                       discoveryFailure: target.discoveryFailure, discoveryProblems: target.discoveryProblems,
-                      counts: counts(record.results.filter { $0.target == target.name }), load: target.load)
+                      counts: counts(record.results.filter { $0.target == target.name }), load: target.load,
+                      file: target.file, issuerLocation: target.issuerLocation.map(location))
             },
             results: record.results.map { result in
                 .init(target: result.target, suite: result.suite, id: result.probeID, variant: result.variant, name: result.displayID,
                       title: result.title, practice: result.practice, refs: result.refs, severity: result.severity,
                       verdict: result.verdict, message: result.message, durationSeconds: Double(ReportText.seconds(result.duration))!,
-                      location: .init(file: result.location.file, line: result.location.line, column: result.location.column),
-                      waiver: result.waiver, attempts: result.attempts, reproduce: result.evidence.last.map(CurlCommand.of), evidence: result.evidence)
-            })
+                      location: location(result.location), waiver: result.waiver, attempts: result.attempts,
+                      reproduce: ReportText.replay(of: result.evidence), evidence: result.evidence, position: result.position)
+            },
+            shard: record.shard)
+    }
+
+    static func location(_ location: SourceLocation) -> ResultsDocument.Location {
+        .init(file: location.file, line: location.line, column: location.column)
     }
 
     public static func render(_ record: RunRecord) -> Data {
@@ -119,8 +132,25 @@ public enum JSONReport {
         }
         do {
             return try decoder.decode(ResultsDocument.self, from: data)
+        } catch let error as DecodingError {
+            throw ReadFailure(description: "\(file): \(describe(error))")
         } catch {
             throw ReadFailure(description: "\(file): \(error)")
+        }
+    }
+
+    /// `results[3].verdict: …`: where in the file, and what is wrong there.
+    static func describe(_ error: DecodingError) -> String {
+        // Keys as the file writes them: `durationSeconds` → `duration_seconds`.
+        func snake(_ key: String) -> String { key.map { $0.isUppercase ? "_\($0.lowercased())" : String($0) }.joined() }
+        func path(_ keys: [CodingKey]) -> String {
+            String(keys.map { $0.intValue.map { "[\($0)]" } ?? ".\(snake($0.stringValue))" }.joined().drop { $0 == Character(".") })
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context.codingPath + [key])): missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
         }
     }
 

@@ -10,7 +10,10 @@ public enum JUnitReport {
     /// Per testcase text: enough for a transcript, small enough that a CI page stays usable.
     static let caseTextLimit = 32_000
 
-    public static func render(_ results: [ProbeResult], targets: [Target], timestamp: Date = Date()) -> Data {
+    /// - Note: the Jenkins xunit schema allows `file` on `<testsuite>` only, not on `<testcase>`:
+    ///   each testsuite is one suite file, so it carries the file; each testcase's body names its line.
+    public static func render(_ record: RunRecord) -> Data {
+        let results = record.results
         let root = XMLElement(name: "testsuites")
         root.setAttributes(counts(results, name: "oauthprobe"))
         var groups: [(key: String, results: [ProbeResult])] = []
@@ -22,14 +25,17 @@ public enum JUnitReport {
                 groups.append((key, [result]))
             }
         }
-        let stamp = ISO8601DateFormatter().string(from: timestamp)
+        // When the run started: every suite's probes run interleaved from then on.
+        let stamp = ISO8601DateFormatter().string(from: record.started)
         for group in groups {
             let suite = XMLElement(name: "testsuite")
+            let first = group.results[0]
             suite.setAttributes(counts(group.results, name: group.key) + [
                 ("skipped", String(group.results.filter { $0.verdict == .skip }.count)),
                 ("timestamp", stamp),
+                ("file", ReportText.xmlSafe(ReportText.relativePath(first.location.file))),
             ])
-            if let first = group.results.first, let target = targets.first(where: { $0.name == first.target }) {
+            if let target = record.targets.first(where: { $0.name == first.target }) {
                 let properties = XMLElement(name: "properties")
                 for (name, value) in [("target", target.name), ("issuer", target.issuer), ("suite", first.suite)] {
                     let property = XMLElement(name: "property")
@@ -84,7 +90,8 @@ public enum JUnitReport {
             // The failure stays readable under the waiver, so a reviewer can judge whether it still applies.
             testcase.addChild(element("skipped", attributes: [("type", "waived"), ("message", ReportText.xmlSafe(result.waiver!.summary))], text: body))
         case (.skip, _):
-            testcase.addChild(element("skipped", attributes: [("message", headline)], text: nil))
+            // The reason as text too: some readers show only the element's text.
+            testcase.addChild(element("skipped", attributes: [("message", headline)], text: ReportText.xmlSafe(result.message)))
         }
         if result.attempts > 1 {
             testcase.addChild(element("system-out", attributes: [], text: ReportText.attemptsNote(result)))

@@ -54,6 +54,8 @@ public enum MarkdownReport {
             if !transcript.isEmpty { lines += fenced(transcript, language: "text") + [""] }
             lines.append("</details>")
         }
+        // A blank line ends the section: after `</details>` GitHub would read the next heading as HTML.
+        lines.append("")
         return lines.joined(separator: "\n")
     }
 
@@ -76,8 +78,20 @@ public enum MarkdownReport {
         return [fence + language, text, fence]
     }
 
-    /// Text outside code: no raw HTML, no accidental emphasis from a server's words.
+    /// Text outside code: no raw HTML, no accidental emphasis from a server's words, and URLs in
+    /// code spans, so a URL a server chose is shown, never made a link.
     static func escape(_ text: String) -> String {
+        var output = ""
+        var rest = Substring(text)
+        // No backtick or bar inside: the span cannot be closed early, nor end a table cell.
+        while let url = rest.firstMatch(of: #/https?://[^\s<>"'`|]+/#) {
+            output += escapeText(rest[..<url.range.lowerBound]) + "`\(url.output)`"
+            rest = rest[url.range.upperBound...]
+        }
+        return output + escapeText(rest)
+    }
+
+    private static func escapeText(_ text: Substring) -> String {
         var output = ""
         for character in text {
             switch character {

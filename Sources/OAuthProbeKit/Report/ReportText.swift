@@ -33,7 +33,7 @@ enum ReportText {
             result.title,
             "Practice: \(result.practice) (severity \(result.severity.rawValue))",
             "Refs: \(result.refs.joined(separator: "; "))",
-            "Probe: \(result.location)",
+            "Probe: \(relative(result.location))",
             "",
             result.message,
         ]
@@ -49,7 +49,24 @@ enum ReportText {
     /// A curl command for the exchange that decided a failure or error: the last one recorded.
     static func reproduction(of result: ProbeResult) -> String? {
         guard result.verdict == .fail || result.verdict == .error || result.waiver?.kind == .waived else { return nil }
-        return result.evidence.last.map(CurlCommand.of)
+        return replay(of: result.evidence)
+    }
+
+    /// The last exchange as curl, with where to get a fresh value for each code, token and cookie.
+    static func replay(of evidence: [RecordedExchange]) -> String? {
+        evidence.last.map { CurlCommand.replay($0, after: evidence.dropLast()) }
+    }
+
+    /// A path relative to the folder the user works in when it lies inside; else absolute.
+    static func relativePath(_ path: String, to root: String = FileManager.default.currentDirectoryPath) -> String {
+        let base = URL(fileURLWithPath: root, isDirectory: true).standardizedFileURL.path
+        let absolute = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: base, isDirectory: true)).standardizedFileURL.path
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return absolute.hasPrefix(prefix) ? String(absolute.dropFirst(prefix.count)) : absolute
+    }
+
+    static func relative(_ location: SourceLocation) -> SourceLocation {
+        SourceLocation(file: relativePath(location.file), line: location.line, column: location.column)
     }
 
     /// The verdict as reports name it: a waived failure is `waived`, not a plain skip.

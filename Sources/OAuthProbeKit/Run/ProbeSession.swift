@@ -172,7 +172,8 @@ final class ProbeSession: @unchecked Sendable {
 
     private func record(_ request: HTTPRequest, response: HTTPResponse? = nil, failure: String? = nil, step: String, actor: Actor, elapsed: Duration) {
         // Headers first: the credentials and cookies they carry are then known to the rest.
-        let requestHeaders = request.headers.map { redactor.redactHeader(name: $0.name, value: $0.value) }
+        let requestHeaders = (request.headers + Self.jarCookies(sent: response?.sentHeaders ?? [], given: request.headers))
+            .map { redactor.redactHeader(name: $0.name, value: $0.value) }
         let responseHeaders = response?.headers.map { redactor.redactHeader(name: $0.name, value: $0.value) } ?? []
         let requestBody = request.body.flatMap { String(data: $0, encoding: .utf8) }
         // Redacted before it is cut, so the cut cannot leave the first characters of a secret.
@@ -192,8 +193,16 @@ final class ProbeSession: @unchecked Sendable {
             milliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
             transportError: failure.map(redactor.redact)
         )
+        exchange.caFile = target.caFile
         annotate(&exchange, request: request, actor: actor)
         lock.withLock { exchanges.append(exchange) }
+    }
+
+    /// The Cookie header the agent's jar added, unless the request set its own: evidence shows
+    /// every cookie that went out (redacted like any credential).
+    static func jarCookies(sent: [HTTPHeader], given: [HTTPHeader]) -> [HTTPHeader] {
+        guard !given.contains(where: { $0.name.lowercased() == "cookie" }) else { return [] }
+        return sent.filter { $0.name.lowercased() == "cookie" }
     }
 
     /// Notes who authenticated and where the target's secrets shown in the exchange come from, so a

@@ -80,7 +80,8 @@ public struct Runner: Sendable {
         let targets = plan.targets.enumerated().map { index, target in
             RunRecord.TargetRecord(name: target.name, issuer: target.issuer, metadata: discoveries[index]?.metadata?.document,
                                    metadataURL: discoveries[index]?.metadata?.url, discoveryFailure: discoveries[index]?.failure,
-                                   load: sessions[index].load, discoveryProblems: discoveries[index]?.problems ?? [])
+                                   load: sessions[index].load, discoveryProblems: discoveries[index]?.problems ?? [],
+                                   file: target.file, issuerLocation: target.issuerLocation)
         }
         return RunRecord(targets: targets, results: retried, started: startedAt, finished: Date())
     }

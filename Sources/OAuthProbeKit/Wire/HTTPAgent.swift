@@ -214,6 +214,10 @@ public final class HTTPAgent: Sendable {
             set(oap_curl_setopt_long(h, CURLOPT_NOPROGRESS, 0))
             set(oap_curl_setopt_xferinfo_cb(h, CURLOPT_XFERINFOFUNCTION, wireProgressCallback))
             set(oap_curl_setopt_pointer(h, CURLOPT_XFERINFODATA, exchangePointer))
+            // Verbose output goes to the callback only: it keeps the header block as sent.
+            set(oap_curl_setopt_long(h, CURLOPT_VERBOSE, 1))
+            set(oap_curl_setopt_debug_cb(h, CURLOPT_DEBUGFUNCTION, wireDebugCallback))
+            set(oap_curl_setopt_pointer(h, CURLOPT_DEBUGDATA, exchangePointer))
 
             let body = request.body
             let method = request.method
@@ -255,7 +259,7 @@ public final class HTTPAgent: Sendable {
                 firstByte: .microseconds(Self.info(h, CURLINFO_STARTTRANSFER_TIME_T)),
                 total: .microseconds(Self.info(h, CURLINFO_TOTAL_TIME_T)))
             return .success(HTTPResponse(status: status, headers: exchange.headers, body: exchange.body,
-                                         duration: timings.total, timings: timings))
+                                         duration: timings.total, timings: timings, sentHeaders: exchange.sentHeaders))
         }
     }
 
@@ -328,6 +332,8 @@ final class Exchange {
     var headers: [HTTPHeader] = []
     /// Header and body bytes so far: both count toward the limit.
     var received = 0
+    /// The last request header block libcurl sent (the request line dropped).
+    var sentHeaders: [HTTPHeader] = []
     var tooLarge = false
 
     /// Counts bytes arriving; false once they pass the limit, which stops the transfer.
@@ -340,6 +346,14 @@ final class Exchange {
     init(limit: Int, cancel: CancelFlag) {
         self.limit = limit
         self.cancel = cancel
+    }
+
+    func sentHeaderBlock(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let lines = String(decoding: bytes, as: UTF8.self).components(separatedBy: "\r\n").dropFirst()
+        sentHeaders = lines.compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return HTTPHeader(name: String(line[..<colon]), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
     }
 
     func receiveHeaderLine(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -384,6 +398,15 @@ private let wireHeaderCallback: oap_curl_write_cb = { pointer, size, count, user
         }
     }
     return length
+}
+
+private let wireDebugCallback: oap_curl_debug_cb = { _, type, pointer, size, userdata in
+    guard type == CURLINFO_HEADER_OUT, let pointer, let userdata else { return 0 }
+    let exchange = Unmanaged<Exchange>.fromOpaque(userdata).takeUnretainedValue()
+    pointer.withMemoryRebound(to: UInt8.self, capacity: size) {
+        exchange.sentHeaderBlock(UnsafeBufferPointer(start: $0, count: size))
+    }
+    return 0
 }
 
 private let wireProgressCallback: oap_curl_xferinfo_cb = { userdata, _, _, _, _ in

@@ -80,14 +80,18 @@ public struct HTTPResponse: Sendable {
     /// Total time of the exchange.
     public var duration: Duration
     public var timings: HTTPTimings
+    /// The request's headers as they went out: the caller's, plus what libcurl added (`Host`,
+    /// `Content-Length`, and `Cookie` from the agent's jar), so evidence shows what was sent.
+    public var sentHeaders: [HTTPHeader]
 
     public init(status: Int, headers: [HTTPHeader], body: Data, duration: Duration,
-                timings: HTTPTimings? = nil) {
+                timings: HTTPTimings? = nil, sentHeaders: [HTTPHeader] = []) {
         self.status = status
         self.headers = headers
         self.body = body
         self.duration = duration
         self.timings = timings ?? HTTPTimings(total: duration)
+        self.sentHeaders = sentHeaders
     }
 
     /// The first header with this name, compared case-insensitively.
