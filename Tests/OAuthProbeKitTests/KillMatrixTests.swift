@@ -35,7 +35,7 @@ enum MutantServer {
     }
 
     /// Mutations that break what a token endpoint answers to a refusal, and what the harness must conclude.
-    static let brokenRefusals: [String: Verdict] = ["refusal-200-empty": .error, "refusal-400-with-token": .fail]
+    static let brokenRefusals: [String: Verdict] = ["refusal-200-empty": .error, "refusal-with-token": .fail]
 
     /// The probes whose verdict rests on a refused token request (`expect: { tokens: none }`).
     static func restsOnRefusal(_ probe: Probe) -> Bool {
@@ -49,7 +49,7 @@ enum MutantServer {
     /// What runs on each mutation: everything on the clean issuer and on the sign-in mutant; the
     /// refusal-dependent probes on the broken-refusal mutants; elsewhere every variant of each aimed
     /// probe and the rest of its suite file, so a change outside the aim shows as collateral.
-    static func runs(_ item: PlannedProbe, on mutation: Mutation) -> Bool {
+    static func runs(_ item: PlannedProbe, on mutation: Mutation, catalogue: [PlannedProbe]) -> Bool {
         if mutation.name == "clean" || mutation.name == "login-other-origin" { return true }
         if brokenRefusals[mutation.name] != nil { return restsOnRefusal(item.probe) }
         let aimedProbes = Set(mutation.aims.map { String($0.prefix { $0 != "[" }) })
@@ -66,8 +66,9 @@ enum MutantServer {
         var plan = Planner.plan(targets: inputs.targets, suites: inputs.suites)
         let byTarget = Dictionary(uniqueKeysWithValues: mutations.map { ($0.target, $0) })
         let full = plan
+        let catalogue = plan.items.filter { $0.targetIndex == 0 }
         plan.items = plan.items.filter { item in
-            byTarget[plan.targets[item.targetIndex].name].map { runs(item, on: $0) } ?? false
+            byTarget[plan.targets[item.targetIndex].name].map { runs(item, on: $0, catalogue: catalogue) } ?? false
         }
         let task = Task { () -> [String: [ProbeResult]] in
             precondition(!inputs.hasErrors, "\(inputs.diagnostics)")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install, configure and seed the django-oauth-toolkit fixture (both modes). Idempotent.
+# Install, configure and seed the django-oauth-toolkit fixture (all three modes). Idempotent.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -83,11 +83,39 @@ EXT
     rm -f "$TLS/server.csr" "$TLS/server.ext" "$TLS/ca.srl"
     cert_ok || die "generated certificate does not verify"
 fi
+# The mutant deployment's certificate, signed by the same CA: it also answers on 127.0.0.2 (the
+# issuer whose token endpoint is open on http's default port there). Remade whenever the CA is.
+mutants_cert_ok() {
+    [[ -s "$TLS/mutants.pem" && -s "$TLS/mutants.key" ]] || return 1
+    openssl verify -CAfile "$TLS/ca.pem" "$TLS/mutants.pem" >/dev/null 2>&1 || return 1
+    openssl x509 -in "$TLS/mutants.pem" -noout -checkend 86400 >/dev/null 2>&1 || return 1
+    openssl x509 -in "$TLS/mutants.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:127.0.0.2" || return 1
+    [[ "$(openssl x509 -in "$TLS/mutants.pem" -noout -pubkey)" == "$(openssl pkey -in "$TLS/mutants.key" -pubout)" ]]
+}
+if ! mutants_cert_ok; then
+    rm -f "$TLS"/mutants.*
+    openssl req -new -newkey rsa:2048 -nodes -sha256 \
+        -keyout "$TLS/mutants.key" -out "$TLS/mutants.csr" \
+        -subj "/CN=127.0.0.1" >/dev/null 2>&1 || die "cannot create the mutants key"
+    cat >"$TLS/mutants.ext" <<'EXT'
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,IP:127.0.0.2,DNS:localhost
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EXT
+    openssl x509 -req -in "$TLS/mutants.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+        -CAcreateserial -out "$TLS/mutants.pem" -days 825 -sha256 \
+        -extfile "$TLS/mutants.ext" >/dev/null 2>&1 || die "cannot sign the mutants certificate"
+    rm -f "$TLS/mutants.csr" "$TLS/mutants.ext" "$TLS/ca.srl"
+    mutants_cert_ok || die "generated mutants certificate does not verify"
+fi
 chmod 600 "$TLS"/*.key
-chmod 644 "$TLS/ca.pem" "$TLS/server.pem"
+chmod 644 "$TLS/ca.pem" "$TLS/server.pem" "$TLS/mutants.pem"
 
 # --- OIDC signing keys (one per mode) ---------------------------------------------------
-for mode in hardened permissive; do
+for mode in hardened permissive mutants; do
     key="$STATE/oidc/$mode.pem"
     if ! openssl pkey -in "$key" -noout >/dev/null 2>&1; then
         openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" >/dev/null 2>&1 \
@@ -112,15 +140,28 @@ for role in confidential confidential_b service disabled; do
 done
 
 # --- databases: migrate + seed (upsert from the secret files) --------------------------
-for mode in hardened permissive; do
+settings_module() {  # $1 mode
+    if [[ "$1" == mutants ]]; then echo mutants.settings; else echo dotserver.settings; fi
+}
+for mode in hardened permissive mutants; do
     out="$(mktemp)"
-    if ! (cd "$HERE" && OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE=dotserver.settings \
-            "$PY" manage.py migrate --noinput -v 0 >"$out" 2>&1 \
-          && OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE=dotserver.settings \
-            "$PY" manage.py seed_probe >>"$out" 2>&1); then
+    if ! (cd "$HERE" && export OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE="$(settings_module "$mode")" \
+          && "$PY" manage.py migrate --noinput -v 0 >"$out" 2>&1 \
+          && "$PY" manage.py seed_probe >>"$out" 2>&1); then
         tail -n 20 "$out" >&2; rm -f "$out"
         die "migrate/seed failed for $mode"
     fi
     rm -f "$out"
     chmod 600 "$STATE/db-$mode.sqlite3"
 done
+
+# --- the mutant issuers' target files (state/targets/<name>.yaml, no secrets in them) ----
+out="$(mktemp)"
+if ! (cd "$HERE" && OAUTHPROBE_DOT_MODE=mutants DJANGO_SETTINGS_MODULE=mutants.settings \
+        "$PY" manage.py mutant_targets >"$out" 2>&1); then
+    tail -n 20 "$out" >&2; rm -f "$out"
+    die "writing the mutant target files failed"
+fi
+rm -f "$out"
+chmod 755 "$STATE/targets"
+chmod 644 "$STATE/targets"/*.yaml

@@ -9,9 +9,9 @@ stop_one() {  # $1 mode
     local pidfile="$RUN/$1.pid" pid i
     [[ -s "$pidfile" ]] || { rm -f "$pidfile"; return 0; }
     pid="$(cat "$pidfile")"
-    # Only signal the gunicorn master this script's start.sh launched for this mode.
+    # Only signal the process (gunicorn master, or the mutants front) start.sh launched under this name.
     if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-        && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dotserver-$1"; then
+        && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "dotserver-$1 "; then
         kill -TERM "$pid" 2>/dev/null || true
         for ((i = 0; i < 100; i++)); do
             kill -0 "$pid" 2>/dev/null || break
@@ -27,3 +27,6 @@ stop_one() {  # $1 mode
 stop_one hardened
 stop_one permissive
 stop_one permissive-tls
+stop_one mutants-front
+stop_one mutants
+stop_one mutants-plain

@@ -7,6 +7,9 @@ OAUTHPROBE_DOT_MODE:
 * ``permissive`` http://127.0.0.1:8402, the switches left (or set) the way a careless
   operator leaves them.
 
+A third, ``mutants`` (https://127.0.0.1:8404), starts from the hardened settings here and is
+completed by mutants/settings.py (DJANGO_SETTINGS_MODULE=mutants.settings).
+
 Each mode has its own sqlite file and OIDC signing key under state/. The state files are
 written by setup.sh; nothing here generates secrets.
 """
@@ -21,11 +24,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = BASE_DIR / "state"
 
 MODE = os.environ.get("OAUTHPROBE_DOT_MODE", "")
-if MODE not in ("hardened", "permissive"):
-    raise ImproperlyConfigured("OAUTHPROBE_DOT_MODE must be 'hardened' or 'permissive'")
-HARDENED = MODE == "hardened"
+if MODE not in ("hardened", "permissive", "mutants"):
+    raise ImproperlyConfigured("OAUTHPROBE_DOT_MODE must be 'hardened', 'permissive' or 'mutants'")
+HARDENED = MODE in ("hardened", "mutants")
 
-PORT = 8401 if HARDENED else 8402
+PORT = {"hardened": 8401, "permissive": 8402, "mutants": 8404}[MODE]
 ORIGIN = f"https://127.0.0.1:{PORT}" if HARDENED else f"http://127.0.0.1:{PORT}"
 ISSUER = f"{ORIGIN}/o"
 

@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""Proves every mutation of the mutant deployment on the wire, independently of oauthprobe.
+
+For each issuer in mutants.json, one check does what its mutation should let through (a token over
+plain http, a code sent to a bent redirect URI, a refresh that widens the scope...) and says
+whether it worked. It is run against the mutant, where it must work, and against the clean
+issuer, where it must not; a control mutant must behave like the clean issuer, and a broken-answer
+mutant must give its odd answer. The redirect-URI mutants are checked against all fourteen bent
+URIs: exactly their aimed variants may get a code.
+
+    Tests/Servers/dot/.venv/bin/python Tests/Servers/dot/check_mutants.py [name ...]
+
+Needs the servers running (setup.sh, start.sh). Exits 1 when any mutation does not hold.
+"""
+
+import base64
+import json
+import secrets
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from hashlib import sha256
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
+
+import requests
+
+
+HERE = Path(__file__).resolve().parent
+STATE = HERE / "state"
+CA = str(STATE / "tls" / "ca.pem")  # passed per request: REQUESTS_CA_BUNDLE would override Session.verify
+MANIFEST = json.loads((HERE / "mutants.json").read_text())
+PUBLIC_CB = "https://public.client.test/cb"
+REDIRECT_VARIANTS = {  # Suites/redirect-uris.yaml, rendered for the public client's registered URI
+    "other-host": "https://attacker.example/cb",
+    "subdomain": "https://attacker.public.client.test/cb",
+    "userinfo": "https://public.client.test@attacker.example/cb",
+    "other-port": "https://public.client.test:8443/cb",
+    "http-scheme": "http://public.client.test/cb",
+    "path-suffix": "https://public.client.test/cb/attacker",
+    "trailing-slash": "https://public.client.test/cb/",
+    "dot-segments": "https://public.client.test/attacker/../cb",
+    "encoded-path": "https://public.client.test/%63%62",
+    "path-case": "https://public.client.test/CB",
+    "host-case": "https://PUBLIC.CLIENT.TEST/cb",
+    "extra-query": "https://public.client.test/cb?next=https%3A%2F%2Fattacker.example",
+    "fragment": "https://public.client.test/cb#attacker",
+    "wildcard-host": "https://*.public.client.test/cb",
+}
+
+
+def _secret(name):
+    return (STATE / "secrets" / name).read_text()
+
+
+CLIENTS = {
+    "public": ("probe-public", None, PUBLIC_CB),
+    "confidential": ("probe-web", _secret("confidential"), "https://web.client.test/cb"),
+    "confidential_b": ("probe-web-b", _secret("confidential_b"), "https://web-b.client.test/cb"),
+    "service": ("probe-service", _secret("service"), None),
+    "disabled": ("probe-disabled", _secret("disabled"), "https://disabled.client.test/cb"),
+}
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt_claims(token):
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def tamper(token):
+    head, _, signature = token.rpartition(".")
+    return f"{head}.{signature[:-2]}{'A' if signature[-2] != 'A' else 'B'}{signature[-1]}"
+
+
+def alg_none(token):
+    return f"{b64url(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{token.split('.')[1]}."
+
+
+class _Forms(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"attrs": attrs, "inputs": {}})
+        elif tag == "input" and self.forms and attrs.get("name") and attrs.get("type") != "submit":
+            self.forms[-1]["inputs"][attrs["name"]] = attrs.get("value") or ""
+
+
+class Issuer:
+    """A browser (one cookie jar) and the clients of one issuer."""
+
+    def __init__(self, name):
+        self.name = name
+        origin_host = "127.0.0.2" if name == "https-default-port-plain" else "127.0.0.1"
+        self.origin = f"https://{origin_host}:8404"
+        self.base = f"{self.origin}/m/{name}"
+        self.issuer = f"{self.base}/o"
+        self.browser = requests.Session()
+
+    def _send(self, method, url, session=None, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("timeout", 15)
+        if url.startswith("https:"):
+            kwargs["verify"] = CA
+        return (session or requests).request(method, url, **kwargs)
+
+    # --- front channel ------------------------------------------------------------------------
+
+    def authorize(self, role="public", response_type="code", scope="openid read", redirect_uri=None,
+                  pkce="S256", client_id=None):
+        """Runs an authorization request in the browser (sign-in and consent included) and returns
+        where the browser was sent off the server: {"location", "params", "verifier", ...}."""
+        state, nonce, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_urlsafe(40)
+        query = {
+            "response_type": response_type,
+            "client_id": client_id or CLIENTS[role][0],
+            "redirect_uri": redirect_uri or CLIENTS[role][2],
+            "scope": scope,
+            "state": state,
+            "nonce": nonce,
+        }
+        if pkce == "S256":
+            query.update(code_challenge=b64url(sha256(verifier.encode()).digest()), code_challenge_method="S256")
+        elif pkce == "plain":
+            query.update(code_challenge=verifier, code_challenge_method="plain")
+        url = f"{self.issuer}/authorize/?{urlencode(query, quote_via=quote)}"
+        response = self._send("GET", url, self.browser)
+        for _ in range(8):
+            if response.is_redirect:
+                location = urljoin(url, response.headers["Location"])
+                if not location.startswith(self.origin + "/"):
+                    return self._outcome(location, state, nonce, verifier)
+                url = location
+                response = self._send("GET", url, self.browser)
+                continue
+            forms = _Forms()
+            forms.feed(response.text)
+            form = next((f for f in forms.forms if "username" in f["inputs"] or f["attrs"].get("id") == "authorizationForm"), None)
+            if response.status_code != 200 or form is None:
+                return {"location": None, "status": response.status_code, "params": {}, "state": state}
+            fields = dict(form["inputs"])
+            if "username" in fields:
+                fields.update(username="probe-user", password=_secret("user-password"))
+            else:
+                fields["allow"] = "Authorize"
+            action = urljoin(url, form["attrs"].get("action") or url)
+            response = self._send("POST", action, self.browser, data=fields, headers={"Origin": self.origin, "Referer": url})
+            url = action
+        raise RuntimeError(f"{self.name}: the authorization request did not end")
+
+    @staticmethod
+    def _outcome(location, state, nonce, verifier):
+        parts = urlsplit(location)
+        params = dict(parse_qsl(parts.query))
+        params.update(parse_qsl(parts.fragment))
+        return {"location": location, "params": params, "state": state, "nonce": nonce, "verifier": verifier}
+
+    # --- back channel -------------------------------------------------------------------------
+
+    def _client_request(self, path, role, data, auth="basic", secret=None, url=None):
+        client_id, client_secret, _ = CLIENTS.get(role, (role, None, None))
+        secret = client_secret if secret is None else secret
+        data = dict(data)
+        kwargs = {}
+        if auth == "basic" and secret:
+            kwargs["auth"] = (client_id, secret)
+        elif auth == "post" or not secret:
+            data["client_id"] = client_id
+            if auth == "post" and secret:
+                data["client_secret"] = secret
+        return self._send("POST", url or f"{self.issuer}/{path}", data=data, **kwargs)
+
+    def token(self, role, data, **kwargs):
+        return self._client_request("token/", role, data, **kwargs)
+
+    def redeem(self, role, outcome, verifier="from", redirect_uri=None, **kwargs):
+        data = {"grant_type": "authorization_code", "code": outcome["params"].get("code", "none"),
+                "redirect_uri": redirect_uri or CLIENTS[role][2]}
+        verifier = outcome["verifier"] if verifier == "from" else verifier
+        if verifier:
+            data["code_verifier"] = verifier
+        return self.token(role, data, **kwargs)
+
+    def tokens(self, role="confidential", scope="openid read"):
+        """A completed code flow: the token response as JSON."""
+        response = self.redeem(role, self.authorize(role, scope=scope))
+        response.raise_for_status()
+        return response.json()
+
+    def refresh(self, role, refresh_token, scope=None):
+        data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        if scope:
+            data["scope"] = scope
+        return self.token(role, data)
+
+    def client_credentials(self, role="service", scope="read", **kwargs):
+        return self.token(role, {"grant_type": "client_credentials", "scope": scope}, **kwargs)
+
+    def revoke(self, role, token, hint="access_token"):
+        return self._client_request("revoke_token/", role, {"token": token, "token_type_hint": hint})
+
+    def active(self, token):
+        """Introspection, by the confidential client: does the server still take the token?"""
+        return self._client_request("introspect/", "confidential", {"token": token}).json().get("active")
+
+    def resource(self, token, query=False):
+        if query:
+            return self._send("GET", f"{self.base}/api/me?access_token={token}")
+        return self._send("GET", f"{self.base}/api/me", headers={"Authorization": f"Bearer {token}"})
+
+    def discovery(self):
+        return self._send("GET", f"{self.issuer}/.well-known/openid-configuration")
+
+
+# --- the checks: each returns (worked, evidence) ----------------------------------------------------
+
+
+def plaintext_token_answer(issuer, url):
+    try:
+        response = requests.post(url, data={"grant_type": "client_credentials", "client_id": "probe-service",
+                                            "client_secret": "not-the-secret"}, timeout=5, allow_redirects=False)
+    except requests.ConnectionError:
+        return False, f"nothing answers {url}"
+    real = response.status_code == 401 and response.headers.get("Content-Type", "").startswith("application/json")
+    return real, f"{url} answered {response.status_code} {response.text[:60]!r}"
+
+
+def http_form(url, origin=None):
+    """The same URL over plain http (and without its port when origin is None)."""
+    parts = urlsplit(url)
+    return parts._replace(scheme="http", netloc=origin or parts.hostname).geturl()
+
+
+def check_metadata_http(issuer):
+    endpoint = issuer.discovery().json()["token_endpoint"]
+    return endpoint.startswith("http:"), f"token_endpoint {endpoint}"
+
+
+def check_same_port(issuer):
+    return plaintext_token_answer(issuer, f"{issuer.issuer}/token/".replace("https:", "http:"))
+
+
+def check_default_port(issuer):
+    return plaintext_token_answer(issuer, http_form(f"{issuer.issuer}/token/"))
+
+
+def check_advertised(issuer):
+    return plaintext_token_answer(issuer, issuer.discovery().json()["token_endpoint"].replace("https:", "http:"))
+
+
+def check_hsts(issuer):
+    header = issuer.discovery().headers.get("Strict-Transport-Security")
+    return header is None, f"Strict-Transport-Security: {header}"
+
+
+def issued(response):
+    return response.status_code == 200 and "access_token" in response.json()
+
+
+def check_secret_required(issuer):
+    response = issuer.client_credentials(auth="none", secret="")
+    return issued(response), f"client_id alone: {response.status_code}"
+
+
+def check_wrong_secret(issuer):
+    response = issuer.client_credentials(secret="not-the-secret")
+    return issued(response), f"wrong secret: {response.status_code}"
+
+
+def check_secret_in_query(issuer):
+    query = urlencode({"client_id": "probe-service", "client_secret": _secret("service")})
+    response = issuer._send("POST", f"{issuer.issuer}/token/?{query}", data={"grant_type": "client_credentials"})
+    return issued(response), f"credentials in the query: {response.status_code}"
+
+
+def front_channel_token(issuer, response_type, scope):
+    outcome = issuer.authorize(response_type=response_type, scope=scope)
+    return "access_token" in outcome["params"], f"{response_type!r} ({scope}): {sorted(outcome['params'])}"
+
+
+def check_implicit(issuer):
+    token = front_channel_token(issuer, "token", "read")
+    id_token_token = front_channel_token(issuer, "id_token token", "openid read")
+    return token[0] and id_token_token[0], f"{token[1]}; {id_token_token[1]}"
+
+
+def check_implicit_openid_refused(issuer):
+    without_openid = front_channel_token(issuer, "token", "read")
+    with_openid = issuer.authorize(response_type="token", scope="openid read")["params"]
+    refused = with_openid.get("error") == "invalid_scope"
+    return without_openid[0] and refused, f"{without_openid[1]}; with openid: {with_openid.get('error')}"
+
+
+def check_password(issuer):
+    response = issuer.token("confidential", {"grant_type": "password", "username": "probe-user",
+                                             "password": _secret("user-password"), "scope": "read"})
+    return issued(response), f"password grant: {response.status_code}"
+
+
+def check_client_credentials_public(issuer):
+    response = issuer.client_credentials("public", scope="read")
+    return issued(response), f"client_credentials as probe-public: {response.status_code}"
+
+
+def check_hybrid(issuer):
+    code_token = front_channel_token(issuer, "code token", "openid read")
+    all_three = front_channel_token(issuer, "code id_token token", "openid read")
+    return code_token[0] and all_three[0], f"{code_token[1]}; {all_three[1]}"
+
+
+def check_metadata_legacy(issuer):
+    document = issuer.discovery().json()
+    advertised = set(document["response_types_supported"]) | set(document.get("grant_types_supported", []))
+    legacy = advertised & {"token", "id_token token", "code token", "code id_token token", "implicit", "password"}
+    return bool(legacy), f"advertised {sorted(legacy)}"
+
+
+def token_scope(response):
+    body = response.json()
+    return body.get("scope"), jwt_claims(body["access_token"])["scope"]
+
+
+def check_scope_authorize(issuer):
+    outcome = issuer.authorize(scope="openid read write")
+    if "code" not in outcome["params"]:
+        return False, f"refused: {outcome['params'].get('error')}"
+    response = issuer.redeem("public", outcome)
+    return "write" in token_scope(response)[1], f"scope {token_scope(response)}"
+
+
+def check_scope_client_credentials(issuer):
+    response = issuer.client_credentials(scope="read write")
+    if not issued(response):
+        return False, f"refused: {response.status_code} {response.json().get('error')}"
+    return "write" in token_scope(response)[1], f"scope {token_scope(response)}"
+
+
+def check_scope_defaults(issuer):
+    response = issuer.redeem("public", issuer.authorize(scope="openid"))
+    scope = token_scope(response)
+    return not set(scope[1].split()) <= {"openid", "read"}, f"asked openid (client's scope: openid read), got {scope}"
+
+
+def widened_refresh(issuer):
+    tokens = issuer.tokens()
+    response = issuer.refresh("confidential", tokens["refresh_token"], scope="openid read write")
+    if not issued(response):
+        return False, f"refresh refused: {response.status_code} {response.json().get('error')}", None
+    body_scope, claim_scope = token_scope(response)
+    return "write" in claim_scope.split(), f"response scope {body_scope!r}, JWT scope {claim_scope!r}", body_scope
+
+
+def check_refresh_widens(issuer):
+    widened, evidence, body_scope = widened_refresh(issuer)
+    return widened and "write" in (body_scope or ""), evidence
+
+
+def check_refresh_widens_silently(issuer):
+    widened, evidence, body_scope = widened_refresh(issuer)
+    return widened and body_scope is None, evidence
+
+
+def check_refresh_omits_scope(issuer):
+    widened, evidence, _ = widened_refresh(issuer)
+    return widened, evidence
+
+
+def check_no_store(issuer):
+    response = issuer.redeem("confidential", issuer.authorize("confidential"))
+    header = response.headers.get("Cache-Control", "")
+    return "no-store" not in header, f"Cache-Control: {header}"
+
+
+def check_query_token(issuer):
+    response = issuer.resource(issuer.tokens()["access_token"], query=True)
+    return response.status_code == 200, f"?access_token=: {response.status_code}"
+
+
+def check_header_refused(issuer):
+    token = issuer.tokens()["access_token"]
+    response = issuer.resource(token)
+    return response.status_code != 200 and issuer.active(token), f"bearer header: {response.status_code} (token active)"
+
+
+def check_tampered(issuer):
+    token = issuer.tokens()["access_token"]
+    tampered, unsigned = issuer.resource(tamper(token)), issuer.resource(alg_none(token))
+    return tampered.status_code == 200, f"tampered: {tampered.status_code}, alg none: {unsigned.status_code}"
+
+
+def check_alg_none(issuer):
+    token = issuer.tokens()["access_token"]
+    tampered, unsigned = issuer.resource(tamper(token)), issuer.resource(alg_none(token))
+    return unsigned.status_code == 200, f"alg none: {unsigned.status_code}, tampered: {tampered.status_code}"
+
+
+def check_local_resource(issuer):
+    """Control: revocation works at the server; the resource, which never asks, still takes it."""
+    token = issuer.tokens()["access_token"]
+    issuer.revoke("confidential", token)
+    active, status = issuer.active(token), issuer.resource(token).status_code
+    return bool(active), f"after revocation: introspection active={active}, resource {status}"
+
+
+def check_revoke_cross_client(issuer):
+    token = issuer.tokens()["access_token"]
+    issuer.revoke("confidential_b", token)
+    active, status = issuer.active(token), issuer.resource(token).status_code
+    return not active, f"after probe-web-b's revocation: introspection active={active}, resource {status}"
+
+
+def check_token_in_code_response(issuer):
+    code = front_channel_token(issuer, "code", "openid read")
+    code_id_token = front_channel_token(issuer, "code id_token", "openid read")
+    return code[0] and code_id_token[0], f"{code[1]}; {code_id_token[1]}"
+
+
+def id_token_claims(issuer):
+    outcome = issuer.authorize()
+    claims = jwt_claims(issuer.redeem("public", outcome).json()["id_token"])
+    return claims, outcome["nonce"]
+
+
+def check_id_token_aud(issuer):
+    claims, _ = id_token_claims(issuer)
+    return claims["aud"] != "probe-public", f"aud {claims['aud']!r}"
+
+
+def check_id_token_nonce(issuer):
+    claims, nonce = id_token_claims(issuer)
+    return claims.get("nonce") != nonce, f"nonce {claims.get('nonce')!r}"
+
+
+def check_id_token_iss(issuer):
+    claims, _ = id_token_claims(issuer)
+    return claims["iss"] != issuer.issuer, f"iss {claims['iss']!r}"
+
+
+def check_public_refresh(issuer):
+    tokens = issuer.tokens("public")
+    if "refresh_token" not in tokens:
+        return False, "no refresh token"
+    response = issuer.refresh("public", tokens["refresh_token"])
+    return issued(response), f"public refresh: {response.status_code}"
+
+
+def check_service_refresh(issuer):
+    body = issuer.client_credentials().json()
+    return "refresh_token" in body, f"fields {sorted(body)}"
+
+
+def check_no_rotation(issuer):
+    tokens = issuer.tokens("public")
+    if "refresh_token" not in tokens:
+        return False, "no refresh token"
+    first = issuer.refresh("public", tokens["refresh_token"])
+    again = issuer.refresh("public", tokens["refresh_token"])
+    return issued(first) and issued(again), f"refresh {first.status_code}, same refresh token again {again.status_code}"
+
+
+def check_lifetime(issuer):
+    expires_in = issuer.client_credentials().json()["expires_in"]
+    return expires_in > 3600, f"expires_in {expires_in}"
+
+
+def check_revocation_noop(issuer):
+    tokens = issuer.tokens()
+    revoked = issuer.revoke("confidential", tokens["access_token"])
+    status = issuer.resource(tokens["access_token"]).status_code
+    return revoked.status_code == 200 and status == 200, f"revoke {revoked.status_code}, then resource {status}"
+
+
+def redirect_variants_with_code(issuer):
+    return {variant for variant, uri in REDIRECT_VARIANTS.items() if "code" in issuer.authorize(redirect_uri=uri)["params"]}
+
+
+def check_redirect(issuer, aims):
+    wanted = {aim.split("[")[1].rstrip("]") for aim in aims}
+    got = redirect_variants_with_code(issuer)
+    return got == wanted if wanted else bool(got), f"a code went to {sorted(got) or 'no bent URI'}"
+
+
+def check_unknown_client_redirect(issuer):
+    outcome = issuer.authorize(client_id="oauthprobe-unknown-client")
+    return outcome["location"] is not None, f"sent to {outcome['location']}"
+
+
+def check_token_redirect_mismatch(issuer):
+    response = issuer.redeem("confidential", issuer.authorize("confidential"), redirect_uri="https://web.client.test/other")
+    return issued(response), f"other redirect_uri at the token endpoint: {response.status_code}"
+
+
+def check_pkce_required(issuer):
+    outcome = issuer.authorize(pkce=None)
+    if "code" not in outcome["params"]:
+        return False, f"no code: {outcome['params'].get('error')}"
+    response = issuer.redeem("public", outcome, verifier=None)
+    return issued(response), f"code without PKCE redeemed: {response.status_code}"
+
+
+def check_pkce_plain(issuer):
+    outcome = issuer.authorize(pkce="plain")
+    if "code" not in outcome["params"]:
+        return False, f"no code: {outcome['params'].get('error')}"
+    response = issuer.redeem("public", outcome)
+    return issued(response), f"plain code redeemed: {response.status_code}"
+
+
+def check_pkce_wrong_verifier(issuer):
+    response = issuer.redeem("public", issuer.authorize(), verifier="wrong-verifier-" + "x" * 40)
+    return issued(response), f"wrong verifier: {response.status_code}"
+
+
+def check_pkce_verifier_omitted(issuer):
+    response = issuer.redeem("public", issuer.authorize(), verifier=None)
+    return issued(response), f"verifier left out: {response.status_code}"
+
+
+def check_code_replay(issuer):
+    outcome = issuer.authorize("confidential")
+    first, second = issuer.redeem("confidential", outcome), issuer.redeem("confidential", outcome)
+    return issued(first) and issued(second), f"first {first.status_code}, replay {second.status_code}"
+
+
+def check_replay_keeps_tokens(issuer):
+    outcome = issuer.authorize("confidential")
+    first = issuer.redeem("confidential", outcome).json()
+    replay = issuer.redeem("confidential", outcome)
+    status = issuer.resource(first["access_token"]).status_code
+    refresh = issuer.refresh("confidential", first["refresh_token"])
+    return status == 200 and issued(refresh), f"replay {replay.status_code}; then resource {status}, refresh {refresh.status_code}"
+
+
+def check_state(issuer):
+    outcome = issuer.authorize()
+    return outcome["params"].get("state") != outcome["state"], f"state came back as {outcome['params'].get('state')!r}"
+
+
+def check_iss_success(issuer):
+    params = issuer.authorize()["params"]
+    return params.get("iss") != issuer.issuer, f"success iss {params.get('iss')!r}"
+
+
+def check_iss_error(issuer):
+    params = issuer.authorize(response_type="oauthprobe-unsupported-response")["params"]
+    return params.get("iss") != issuer.issuer, f"error {params.get('error')!r} with iss {params.get('iss')!r}"
+
+
+def check_disabled_client(issuer):
+    params = issuer.authorize("disabled")["params"]
+    return "code" in params, f"disabled client: {sorted(params)}"
+
+
+def check_unknown_client(issuer):
+    response = issuer.client_credentials("oauthprobe-unknown-client", secret="not-a-secret", auth="post")
+    return issued(response), f"unknown client_id: {response.status_code}"
+
+
+def check_stolen_code(issuer, thief_redirect):
+    outcome = issuer.authorize("confidential")
+    response = issuer.redeem("confidential_b", outcome, redirect_uri=CLIENTS[thief_redirect][2])
+    return issued(response), f"probe-web's code redeemed by probe-web-b: {response.status_code}"
+
+
+def check_stolen_refresh(issuer):
+    response = issuer.refresh("confidential_b", issuer.tokens()["refresh_token"])
+    return issued(response), f"probe-web's refresh token used by probe-web-b: {response.status_code}"
+
+
+def check_token_reused(issuer):
+    first, second = (issuer.client_credentials().json()["access_token"] for _ in range(2))
+    return first == second, "the same access token twice" if first == second else "two access tokens"
+
+
+def check_refusal_200(issuer):
+    response = issuer.client_credentials(secret="not-the-secret")
+    return response.status_code == 200 and response.json() == {}, f"refused: {response.status_code} {response.text}"
+
+
+def check_refusal_with_token(issuer):
+    response = issuer.client_credentials(secret="not-the-secret")
+    body = response.json()
+    useless = "access_token" in body and issuer.resource(body["access_token"]).status_code == 401
+    return response.status_code >= 400 and useless, f"refused: {response.status_code} {sorted(body)}"
+
+
+def check_login_elsewhere(issuer):
+    outcome = Issuer(issuer.name).authorize()  # a browser that has not signed in
+    location = outcome["location"] or ""
+    return location.startswith("https://localhost:"), f"signed-out browser sent to {location[:70]}"
+
+
+CHECKS = {
+    "metadata-http-endpoint": check_metadata_http,
+    "https-same-port-plain": check_same_port,
+    "https-default-port-plain": check_default_port,
+    "https-advertised-plain": check_advertised,
+    "hsts-missing": check_hsts,
+    "secret-not-required": check_secret_required,
+    "any-secret-accepted": check_wrong_secret,
+    "secret-in-query": check_secret_in_query,
+    "implicit-enabled": check_implicit,
+    "implicit-openid-token-refused": check_implicit_openid_refused,
+    "password-grant-enabled": check_password,
+    "client-credentials-public": check_client_credentials_public,
+    "hybrid-token": check_hybrid,
+    "metadata-advertises-legacy": check_metadata_legacy,
+    "scope-unchecked-authorize": check_scope_authorize,
+    "scope-unchecked-client-credentials": check_scope_client_credentials,
+    "scope-defaults-added": check_scope_defaults,
+    "refresh-widens-scope": check_refresh_widens,
+    "refresh-widens-scope-silently": check_refresh_widens_silently,
+    "refresh-omits-scope": check_refresh_omits_scope,
+    "token-response-cacheable": check_no_store,
+    "resource-query-token": check_query_token,
+    "resource-header-dropped": check_header_refused,
+    "resource-jwt-unverified": check_tampered,
+    "resource-jwt-alg-none": check_alg_none,
+    "resource-jwt-local": check_local_resource,
+    "revoke-cross-client-local-resource": check_revoke_cross_client,
+    "token-in-code-response": check_token_in_code_response,
+    "id-token-wrong-aud": check_id_token_aud,
+    "id-token-no-nonce": check_id_token_nonce,
+    "id-token-wrong-iss": check_id_token_iss,
+    "refresh-public-allowed": check_public_refresh,
+    "service-refresh-token": check_service_refresh,
+    "refresh-no-rotation": check_no_rotation,
+    "long-access-tokens": check_lifetime,
+    "revocation-noop": check_revocation_noop,
+    "redirect-unknown-client": check_unknown_client_redirect,
+    "token-redirect-uri-ignored": check_token_redirect_mismatch,
+    "pkce-not-required": check_pkce_required,
+    "pkce-plain-accepted": check_pkce_plain,
+    "pkce-verifier-unchecked": check_pkce_wrong_verifier,
+    "pkce-verifier-optional": check_pkce_verifier_omitted,
+    "code-reusable": check_code_replay,
+    "code-replay-keeps-tokens": check_replay_keeps_tokens,
+    "state-lost-at-consent": check_state,
+    "iss-disabled": lambda issuer: all_of(check_iss_success(issuer), check_iss_error(issuer)),
+    "iss-success-only": check_iss_error,
+    "client-disabled-ignored": check_disabled_client,
+    "unknown-client-fallback": check_unknown_client,
+    "code-not-client-bound": lambda issuer: check_stolen_code(issuer, "confidential"),
+    "code-not-client-bound-own-redirect": lambda issuer: check_stolen_code(issuer, "confidential_b"),
+    "refresh-not-client-bound": check_stolen_refresh,
+    "token-reused": check_token_reused,
+    "revoke-cross-client": check_revoke_cross_client,
+    "refusal-200-empty": check_refusal_200,
+    "refusal-with-token": check_refusal_with_token,
+    "login-other-origin": check_login_elsewhere,
+}
+
+
+def all_of(*results):
+    return all(worked for worked, _ in results), "; ".join(evidence for _, evidence in results)
+
+
+def check(entry):
+    """(ok, report line) for one manifest entry: the check on the mutant, and on the clean issuer."""
+    name = entry["name"]
+    if name.startswith("redirect-") and name != "redirect-unknown-client":
+        run = lambda issuer: check_redirect(issuer, entry["aims"] if issuer.name == name else [])  # noqa: E731
+    else:
+        run = CHECKS[name]
+    started = time.monotonic()
+    worked, evidence = run(Issuer(name))
+    clean_worked, clean_evidence = run(Issuer("clean"))
+    must_work = entry["expect"] == "fail" or "judgement" in entry
+    ok = worked == must_work and not clean_worked
+    line = f"{'ok ' if ok else 'BAD'} {name:36} {evidence}  |  clean: {clean_evidence}  ({time.monotonic() - started:.1f} s)"
+    return ok, line
+
+
+def main(names):
+    entries = [entry for entry in MANIFEST if entry["name"] != "clean" and (not names or entry["name"] in names)]
+    unknown = set(names) - {entry["name"] for entry in MANIFEST}
+    if unknown:
+        sys.exit(f"unknown mutation(s): {sorted(unknown)}")
+    failures = 0
+    with ThreadPoolExecutor(4) as pool:
+        for ok, line in pool.map(check, entries):
+            failures += not ok
+            print(line, flush=True)
+    print(f"{len(entries) - failures} of {len(entries)} mutations hold")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

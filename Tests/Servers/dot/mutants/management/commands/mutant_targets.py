@@ -1,0 +1,45 @@
+"""Write one oauthprobe target file per issuer into state/targets/<name>.yaml (run by setup.sh).
+
+From targets/mutant.yaml.in: the issuer's base URL, and its endpoints. Revocation and
+introspection are always listed (DOT's OpenID discovery document has neither); the token endpoint
+too when the issuer's metadata advertises another one (the probes must see that, the other
+requests must reach the real endpoint). Files of issuers that no longer exist are removed.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from mutants.registry import MUTATIONS
+
+
+TEMPLATE = Path(settings.BASE_DIR) / "targets" / "mutant.yaml.in"
+TARGETS = Path(settings.STATE_DIR) / "targets"
+
+
+def render(template, mutation):
+    endpoints = {}
+    if mutation.token_endpoint_origin:
+        endpoints["token"] = f"{mutation.issuer}/token/"
+    endpoints["revocation"] = f"{mutation.issuer}/revoke_token/"
+    endpoints["introspection"] = f"{mutation.issuer}/introspect/"
+    lines = "\n".join(f"  {kind}: {url}" for kind, url in endpoints.items())
+    return template.replace("@NAME@", mutation.name).replace("@BASE@", mutation.base).replace("@ENDPOINTS@", lines)
+
+
+class Command(BaseCommand):
+    help = "Write the mutant issuers' target files into state/targets/."
+
+    def handle(self, *args, **options):
+        template = TEMPLATE.read_text()
+        TARGETS.mkdir(exist_ok=True)
+        wanted = set()
+        for mutation in MUTATIONS:
+            path = TARGETS / f"{mutation.name}.yaml"
+            wanted.add(path)
+            text = render(template, mutation)
+            if not path.exists() or path.read_text() != text:
+                path.write_text(text)
+        for stale in set(TARGETS.glob("*.yaml")) - wanted:
+            stale.unlink()

@@ -1,0 +1,294 @@
+"""The issuers of the mutant deployment: 'clean' and one per mutation, and the one serving this request.
+
+Each issuer lives under its own path prefix, /m/<name>/ (mutants/wsgi.py selects it). A mutation is
+the clean issuer with a few things broken the way a careless operator or a buggy server breaks
+them:
+
+* `breaks`: named code paths (Break) that the validator, the oauthlib server, the views and the
+  middleware of this package consult with on(Break.X);
+* `oauth2`: django-oauth-toolkit settings that differ from the clean issuer's (read through the
+  per-issuer settings overlay, mutants/overlay.py);
+* `django`: the few Django settings our middleware and views read per issuer;
+* deployment facts: the host it answers on, the plain-http listener that serves it, the origin
+  its metadata gives the token endpoint, how redirect URIs are compared.
+
+The names, the probes each mutation aims at and what it breaks, in words, are in ../mutants.json
+(hand-kept, read by the Swift kill-matrix test); this module refuses to load when the two
+disagree.
+"""
+
+import contextvars
+import enum
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.conf import settings
+
+from . import redirects
+
+
+HTTPS_PORT = settings.MUTANTS_HTTPS_PORT
+MANIFEST = settings.MUTANTS_MANIFEST
+
+
+class Break(enum.Enum):
+    # Protect Client Secrets / Validate Trusted Applications
+    SECRET_OPTIONAL = "a confidential client that sends no secret is identified by client_id alone"
+    ANY_SECRET = "any non-empty client secret is accepted"
+    SECRET_IN_QUERY = "the token endpoint reads client credentials from the URL query"
+    UNKNOWN_CLIENT_FALLBACK = "an unknown client_id is served as the default service client"
+    DISABLED_CLIENT_USABLE = "the application's enabled flag is not consulted"
+    # Use the Correct Flow
+    PUBLIC_IMPLICIT = "the public client may use the implicit response types"
+    IMPLICIT_OPENID_TOKEN_REFUSED = "response_type=token with the openid scope is refused (invalid_scope)"
+    PUBLIC_HYBRID = "the public client may use every hybrid response type"
+    PUBLIC_CODE_ID_TOKEN = "the public client may use response_type=code id_token"
+    CONFIDENTIAL_PASSWORD = "the confidential client may use the password grant"
+    PUBLIC_CLIENT_CREDENTIALS = "the public client may use client_credentials with its client_id alone"
+    TOKEN_IN_CODE_RESPONSE = "every code response also carries an access token"
+    # Apply Least Privilege
+    SCOPES_UNCHECKED_AT_AUTHORIZE = "authorization requests may ask any defined scope"
+    SCOPES_UNCHECKED_CLIENT_CREDENTIALS = "client_credentials requests may ask any defined scope"
+    DEFAULT_SCOPES_ADDED = "the deployment's default scopes are added to what a client asks at authorization"
+    REFRESH_WIDENS_SCOPE = "a refresh may ask scopes beyond the original grant"
+    REFRESH_IGNORES_SCOPE = "the scope parameter of a refresh request is ignored"
+    REFRESH_RESPONSE_OMITS_SCOPE = "refresh responses leave out scope"
+    # Handle Tokens Securely
+    TOKEN_RESPONSE_CACHEABLE = "a caching rule marks token responses cacheable"
+    RESOURCE_DROPS_AUTHORIZATION = "the gateway in front of the resource drops the Authorization header"
+    RESOURCE_JWT_UNVERIFIED = "the resource decodes JWT access tokens without verifying the signature"
+    RESOURCE_JWT_ALG_NONE = "the resource verifies JWTs by the alg their header names, none included"
+    RESOURCE_JWT_LOCAL = "the resource verifies JWT access tokens itself and never asks the server"
+    TOKEN_REUSED = "a live access token of the same client, user and scope is handed out again"
+    ID_TOKEN_WRONG_AUD = "ID tokens name the resource as audience"
+    ID_TOKEN_NO_NONCE = "the nonce is not carried into ID tokens"
+    ID_TOKEN_WRONG_ISS = "ID tokens name the origin, not the issuer"
+    # Refresh and Reference Tokens
+    PUBLIC_REFRESH = "public clients get refresh tokens and may use them"
+    SERVICE_REFRESH_TOKEN = "client_credentials responses carry a (never stored) refresh token"
+    REVOCATION_NOOP = "revocation answers 200 and revokes nothing"
+    REVOKE_ANY_CLIENT = "a client may revoke another client's tokens"
+    REFRESH_NOT_CLIENT_BOUND = "a refresh token is accepted from any client"
+    # Secure Redirect URIs
+    REDIRECT_URI_SYNTAX_UNCHECKED = "oauthlib's redirect_uri syntax check (no userinfo, no fragment) is skipped"
+    UNKNOWN_CLIENT_REDIRECT = "an unknown client_id gets an error redirect to the redirect_uri it sent"
+    TOKEN_REDIRECT_URI_IGNORED = "the token endpoint does not compare redirect_uri"
+    TOKEN_REDIRECT_URI_OF_PRESENTER = "the token endpoint checks redirect_uri against the presenting client"
+    CODE_NOT_CLIENT_BOUND = "a code is looked up without its client"
+    PKCE_VERIFIER_UNCHECKED = "the S256 verifier is not compared with the challenge"
+    PKCE_VERIFIER_OPTIONAL = "PKCE is checked at the token endpoint only when a verifier is sent"
+    CODE_REUSABLE = "a redeemed code is not invalidated"
+    CODE_REPLAY_KEEPS_TOKENS = "replaying a code does not revoke what it issued"
+    STATE_LOST_AT_CONSENT = "the consent form does not carry state"
+    NO_ISS_ON_ERRORS = "error redirects carry no iss"
+    # Broken answers
+    REFUSAL_200_EMPTY = "a refused token request is answered 200 {}"
+    REFUSAL_WITH_TOKEN = "a refused token request is answered with its error and an access_token field"
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    breaks: frozenset = frozenset()
+    oauth2: dict = field(default_factory=dict)
+    django: dict = field(default_factory=dict)
+    host: str = "127.0.0.1"
+    # "same-port", "default-port" or "advertised": the plain-http listener that serves this issuer
+    # (mutants/settings.py MUTANTS_PLAIN_LISTENERS); every other issuer refuses plain http.
+    plain_listener: str | None = None
+    # The origin the metadata gives the token endpoint, when not the issuer's.
+    token_endpoint_origin: str | None = None
+    redirect_uri_match: Callable[[str, str], bool] = redirects.exact
+    # Redirect URIs this issuer registers for a client beyond its database row: client_id -> URIs.
+    extra_redirect_uris: dict = field(default_factory=dict)
+
+    @property
+    def prefix(self):
+        return f"/m/{self.name}"
+
+    @property
+    def origin(self):
+        return f"https://{self.host}:{HTTPS_PORT}"
+
+    @property
+    def base(self):
+        return f"{self.origin}{self.prefix}"
+
+    @property
+    def issuer(self):
+        return f"{self.base}/o"
+
+    @property
+    def resource_url(self):
+        return f"{self.base}/api/me"
+
+    def django_setting(self, name):
+        return self.django.get(name, getattr(settings, name))
+
+
+def _mutation(name, *breaks, **details):
+    return Mutation(name, frozenset(breaks), **details)
+
+
+_ALLOW_PLAIN_HTTP = {"SECURE_SSL_REDIRECT": False}  # the plain-http listener must reach the views
+
+MUTATIONS = [
+    _mutation("clean"),
+    # Always Use HTTPS
+    _mutation("metadata-http-endpoint", token_endpoint_origin=f"http://127.0.0.1:{HTTPS_PORT}"),
+    _mutation("https-same-port-plain", plain_listener="same-port", django=_ALLOW_PLAIN_HTTP),
+    _mutation("https-default-port-plain", host="127.0.0.2", plain_listener="default-port", django=_ALLOW_PLAIN_HTTP),
+    _mutation(
+        "https-advertised-plain",
+        plain_listener="advertised",
+        token_endpoint_origin=f"http://127.0.0.1:{settings.MUTANTS_ADVERTISED_PLAIN_PORT}",
+        django=_ALLOW_PLAIN_HTTP,
+    ),
+    _mutation("hsts-missing", django={"SECURE_HSTS_SECONDS": 0}),
+    # Protect Client Secrets
+    _mutation("secret-not-required", Break.SECRET_OPTIONAL),
+    _mutation("any-secret-accepted", Break.ANY_SECRET),
+    _mutation("secret-in-query", Break.SECRET_IN_QUERY),
+    # Use the Correct Flow
+    _mutation("implicit-enabled", Break.PUBLIC_IMPLICIT, oauth2={"COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": False}),
+    _mutation(
+        "implicit-openid-token-refused",
+        Break.PUBLIC_IMPLICIT,
+        Break.IMPLICIT_OPENID_TOKEN_REFUSED,
+        oauth2={"COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": False},
+    ),
+    _mutation("password-grant-enabled", Break.CONFIDENTIAL_PASSWORD, oauth2={"COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False}),
+    _mutation("client-credentials-public", Break.PUBLIC_CLIENT_CREDENTIALS),
+    _mutation("hybrid-token", Break.PUBLIC_HYBRID),
+    _mutation(
+        "metadata-advertises-legacy",
+        oauth2={
+            # DOT's defaults left in place: every response type and grant type advertised, and the
+            # implicit and password gates off (no client is registered for those grants).
+            "OIDC_RESPONSE_TYPES_SUPPORTED": [
+                "code", "token", "id_token", "id_token token", "code token", "code id_token", "code id_token token",
+            ],
+            "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code", "token"],
+            "OAUTH2_GRANT_TYPES_SUPPORTED": [
+                "authorization_code", "implicit", "password", "client_credentials", "refresh_token",
+            ],
+            "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": False,
+            "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False,
+        },
+    ),
+    # Apply Least Privilege
+    _mutation("scope-unchecked-authorize", Break.SCOPES_UNCHECKED_AT_AUTHORIZE),
+    _mutation("scope-unchecked-client-credentials", Break.SCOPES_UNCHECKED_CLIENT_CREDENTIALS),
+    _mutation("scope-defaults-added", Break.DEFAULT_SCOPES_ADDED, oauth2={"DEFAULT_SCOPES": ["read", "profile"]}),
+    _mutation("refresh-widens-scope", Break.REFRESH_WIDENS_SCOPE),
+    _mutation("refresh-widens-scope-silently", Break.REFRESH_WIDENS_SCOPE, Break.REFRESH_RESPONSE_OMITS_SCOPE),
+    _mutation("refresh-omits-scope", Break.REFRESH_IGNORES_SCOPE, Break.REFRESH_RESPONSE_OMITS_SCOPE),
+    # Handle Tokens Securely
+    _mutation("token-response-cacheable", Break.TOKEN_RESPONSE_CACHEABLE),
+    _mutation("resource-query-token", oauth2={"COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": False}),
+    _mutation("resource-header-dropped", Break.RESOURCE_DROPS_AUTHORIZATION),
+    _mutation("resource-jwt-unverified", Break.RESOURCE_JWT_UNVERIFIED),
+    _mutation("resource-jwt-alg-none", Break.RESOURCE_JWT_ALG_NONE),
+    _mutation("resource-jwt-local", Break.RESOURCE_JWT_LOCAL),
+    _mutation("revoke-cross-client-local-resource", Break.RESOURCE_JWT_LOCAL, Break.REVOKE_ANY_CLIENT),
+    _mutation("token-in-code-response", Break.PUBLIC_CODE_ID_TOKEN, Break.TOKEN_IN_CODE_RESPONSE),
+    _mutation("id-token-wrong-aud", Break.ID_TOKEN_WRONG_AUD),
+    _mutation("id-token-no-nonce", Break.ID_TOKEN_NO_NONCE),
+    _mutation("id-token-wrong-iss", Break.ID_TOKEN_WRONG_ISS),
+    # Refresh and Reference Tokens
+    _mutation("refresh-public-allowed", Break.PUBLIC_REFRESH),
+    _mutation("service-refresh-token", Break.SERVICE_REFRESH_TOKEN),
+    _mutation(
+        "refresh-no-rotation",
+        Break.PUBLIC_REFRESH,
+        oauth2={"ROTATE_REFRESH_TOKEN": False, "REFRESH_TOKEN_REUSE_PROTECTION": False},
+    ),
+    _mutation("long-access-tokens", oauth2={"ACCESS_TOKEN_EXPIRE_SECONDS": 36000}),
+    _mutation("revocation-noop", Break.REVOCATION_NOOP),
+    # Secure Redirect URIs: one comparison per way of bending the registered URI
+    _mutation("redirect-other-host", redirect_uri_match=redirects.any_host),
+    _mutation("redirect-subdomain", redirect_uri_match=redirects.subdomain),
+    _mutation("redirect-userinfo", Break.REDIRECT_URI_SYNTAX_UNCHECKED, redirect_uri_match=redirects.userinfo_as_host),
+    _mutation("redirect-other-port", redirect_uri_match=redirects.any_port),
+    _mutation(
+        "redirect-http-scheme",
+        redirect_uri_match=redirects.any_scheme,
+        oauth2={"ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"]},
+    ),
+    _mutation("redirect-path-suffix", redirect_uri_match=redirects.path_prefix),
+    _mutation("redirect-trailing-slash", redirect_uri_match=redirects.trailing_slash),
+    _mutation("redirect-dot-segments", redirect_uri_match=redirects.dot_segments),
+    _mutation("redirect-encoded-path", redirect_uri_match=redirects.percent_decoded),
+    _mutation("redirect-path-case", redirect_uri_match=redirects.path_case),
+    _mutation("redirect-host-case", redirect_uri_match=redirects.dot_stock),
+    _mutation("redirect-extra-query", redirect_uri_match=redirects.any_query),
+    _mutation("redirect-fragment", Break.REDIRECT_URI_SYNTAX_UNCHECKED, redirect_uri_match=redirects.any_fragment),
+    _mutation(
+        "redirect-wildcard-host",
+        redirect_uri_match=redirects.wildcard_label,
+        extra_redirect_uris={"probe-public": ("https://*.public.client.test/cb",)},
+    ),
+    _mutation("redirect-unknown-client", Break.UNKNOWN_CLIENT_REDIRECT),
+    _mutation("token-redirect-uri-ignored", Break.TOKEN_REDIRECT_URI_IGNORED),
+    _mutation("pkce-not-required", oauth2={"PKCE_REQUIRED": False}),
+    _mutation("pkce-plain-accepted", oauth2={"COMPLIANT_BCP_RFC9700_PKCE_METHOD": False}),
+    _mutation("pkce-verifier-unchecked", Break.PKCE_VERIFIER_UNCHECKED),
+    _mutation("pkce-verifier-optional", Break.PKCE_VERIFIER_OPTIONAL),
+    _mutation("code-reusable", Break.CODE_REUSABLE),
+    _mutation("code-replay-keeps-tokens", Break.CODE_REPLAY_KEEPS_TOKENS),
+    _mutation("state-lost-at-consent", Break.STATE_LOST_AT_CONSENT),
+    _mutation("iss-disabled", oauth2={"COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": False}),
+    _mutation("iss-success-only", Break.NO_ISS_ON_ERRORS),
+    # Validate Trusted Applications Regularly
+    _mutation("client-disabled-ignored", Break.DISABLED_CLIENT_USABLE),
+    _mutation("unknown-client-fallback", Break.UNKNOWN_CLIENT_FALLBACK),
+    # Avoid Token Reuse
+    _mutation("code-not-client-bound", Break.CODE_NOT_CLIENT_BOUND),
+    _mutation("code-not-client-bound-own-redirect", Break.CODE_NOT_CLIENT_BOUND, Break.TOKEN_REDIRECT_URI_OF_PRESENTER),
+    _mutation("refresh-not-client-bound", Break.REFRESH_NOT_CLIENT_BOUND),
+    # Handing a stored token out again needs it stored in plaintext.
+    _mutation("token-reused", Break.TOKEN_REUSED, oauth2={"COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": False}),
+    _mutation("revoke-cross-client", Break.REVOKE_ANY_CLIENT),
+    # Broken answers, aimed at the harness's judgement rather than at one practice
+    _mutation("refusal-200-empty", Break.REFUSAL_200_EMPTY),
+    _mutation("refusal-with-token", Break.REFUSAL_WITH_TOKEN),
+    _mutation("login-other-origin", django={"LOGIN_URL": f"https://localhost:{HTTPS_PORT}/m/login-other-origin/accounts/login/"}),
+]
+
+REGISTRY = {mutation.name: mutation for mutation in MUTATIONS}
+CLEAN = REGISTRY["clean"]
+
+
+def _check_manifest():
+    names = [entry["name"] for entry in json.loads(MANIFEST.read_text())]
+    if len(names) != len(set(names)) or set(names) != set(REGISTRY):
+        raise RuntimeError(
+            f"{MANIFEST} and mutants/registry.py disagree: only in the manifest "
+            f"{sorted(set(names) - set(REGISTRY))}, only in the registry {sorted(set(REGISTRY) - set(names))}"
+            + (", duplicate names in the manifest" if len(names) != len(set(names)) else "")
+        )
+
+
+_check_manifest()
+
+# The issuer serving the current request (set by mutants/wsgi.py); the clean one outside requests
+# (management commands).
+_CURRENT = contextvars.ContextVar("mutant_issuer", default=CLEAN)
+
+
+def current():
+    return _CURRENT.get()
+
+
+def on(broken):
+    return broken in _CURRENT.get().breaks
+
+
+def serving(mutation):
+    """Makes `mutation` the current issuer; returns the token for reset()."""
+    return _CURRENT.set(mutation)
+
+
+def reset(token):
+    _CURRENT.reset(token)
