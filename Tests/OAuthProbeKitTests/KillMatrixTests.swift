@@ -178,3 +178,13 @@ struct KillMatrixTests {
         }
     }
 }
+
+@Suite("Kill matrix documentation")
+struct KillMatrixDocumentationTests {
+    @Test("the README's kill matrix names every aimed mutation beside its probe variant", arguments: kills)
+    func listed(_ kill: Kill) throws {
+        let readme = try String(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let rows = readme.split(separator: "\n").filter { $0.hasPrefix("| `\(kill.probe)` |") }
+        #expect(rows.contains { $0.contains("`\(kill.mutation)`") }, "README.md: no kill matrix row names \(kill.mutation) for \(kill.probe)")
+    }
+}
