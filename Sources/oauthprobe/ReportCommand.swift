@@ -26,10 +26,7 @@ struct ReportCommand: ParsableCommand {
         }
         let unwritten = reports.write(record)
         print(ConsoleReport(colour: false).summary(record.results, targets: record.targets.map(\.name)))
-        if !unwritten.isEmpty {
-            FileHandle.standardError.write(Data(unwritten.map { "oauthprobe: \($0)\n" }.joined().utf8))
-            throw ExitCode(ExitStatus.cannotWriteReport)
-        }
+        try ReportOptions.exitIfUnwritten(unwritten)
         throw ExitCode(ExitStatus.of(record.results))
     }
 }

@@ -41,4 +41,11 @@ struct ReportOptions: ParsableArguments {
         ]
         return files.compactMap { file in file.write(renderers[file.format]!()).map(file.failure) }
     }
+
+    /// Says which reports could not be written and exits 73, when any could not.
+    static func exitIfUnwritten(_ unwritten: [String]) throws {
+        guard !unwritten.isEmpty else { return }
+        FileHandle.standardError.write(Data(unwritten.map { "oauthprobe: \($0)\n" }.joined().utf8))
+        throw ExitCode(ExitStatus.cannotWriteReport)
+    }
 }

@@ -89,10 +89,7 @@ struct RunCommand: AsyncParsableCommand {
         let unwritten = reports.write(record)
         print(console.summary(record.results, targets: plan.targets.map(\.name)))
         print(console.load(record.targets))
-        if !unwritten.isEmpty {
-            FileHandle.standardError.write(Data(unwritten.map { "oauthprobe: \($0)\n" }.joined().utf8))
-            throw ExitCode(ExitStatus.cannotWriteReport)
-        }
+        try ReportOptions.exitIfUnwritten(unwritten)
         throw ExitCode(ExitStatus.of(record.results))
     }
 }

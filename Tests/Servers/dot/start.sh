@@ -60,12 +60,17 @@ start_one() {  # $1 name, $2 mode, $3 port, $4 tls|plain
     if [[ "$4" == tls ]]; then
         tls=(--certfile "$STATE/tls/server.pem" --keyfile "$STATE/tls/server.key")
     fi
-    (cd "$HERE" && OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE=dotserver.settings \
-        "$GUNICORN" dotserver.wsgi:application \
+    gunicorn_daemon "$name" "$mode" dotserver dotserver.wsgi:application \
+        --bind "127.0.0.1:$port" --workers 2 --threads 2 "${tls[@]}"
+}
+
+gunicorn_daemon() {  # $1 name, $2 mode, $3 settings package, $4 WSGI app, $5... gunicorn options
+    local name="$1" mode="$2" settings="$3" app="$4"
+    shift 4
+    (cd "$HERE" && OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE="$settings.settings" \
+        "$GUNICORN" "$app" \
             --name "dotserver-$name" \
-            --bind "127.0.0.1:$port" \
-            --workers 2 --threads 2 \
-            "${tls[@]}" \
+            "$@" \
             --daemon --pid "$STATE/run/$name.pid" \
             --access-logfile "$STATE/logs/$name-access.log" \
             --error-logfile "$STATE/logs/$name.log" \
@@ -104,17 +109,7 @@ start_mutants_gunicorn() {  # $1 name, $2 WSGI app, $3 workers, $4 tls|plain, $5
     fi
     # Sync workers, one request at a time each: the issuer of a request is per-process state
     # while the request runs (mutants/overlay.py).
-    (cd "$HERE" && OAUTHPROBE_DOT_MODE=mutants DJANGO_SETTINGS_MODULE=mutants.settings \
-        "$GUNICORN" "$app" \
-            --name "dotserver-$name" \
-            --workers "$workers" --threads 1 --preload \
-            "${args[@]}" \
-            --daemon --pid "$STATE/run/$name.pid" \
-            --access-logfile "$STATE/logs/$name-access.log" \
-            --error-logfile "$STATE/logs/$name.log" \
-            --capture-output --no-control-socket \
-            --chdir "$HERE") >>"$STATE/logs/$name.log" 2>&1 \
-        || { tail -n 20 "$STATE/logs/$name.log" >&2; die "gunicorn for $name did not start"; }
+    gunicorn_daemon "$name" mutants mutants "$app" --workers "$workers" --threads 1 --preload "${args[@]}"
 }
 
 can_bind() {  # $1 host, $2 port: false when it needs privileges this user lacks (or is taken)
