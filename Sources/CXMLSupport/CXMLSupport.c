@@ -411,9 +411,15 @@ char *oap_html_forms_json(const char *html, size_t length, const char *encoding)
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     node_list forms = {0};
     xmlNodePtr title = NULL;
+    xmlNodePtr referrer = NULL;  // the last <meta name="referrer">: the one a browser ends up with
     for (xmlNodePtr n = root; n; n = next_in_order(n, root)) {
         if (is_element(n, "form")) list_push(&forms, n);
         else if (!title && is_element(n, "title")) title = n;
+        else if (is_element(n, "meta")) {
+            char *name = attr(n, "name");
+            if (name && xmlStrcasecmp((const xmlChar *)name, (const xmlChar *)"referrer") == 0) referrer = n;
+            if (name) xmlFree(name);
+        }
     }
 
     buf_append(&b, "{", 1);
@@ -425,6 +431,12 @@ char *oap_html_forms_json(const char *html, size_t length, const char *encoding)
     } else {
         buf_puts(&b, "null");
     }
+    buf_append(&b, ",", 1);
+    json_key(&b, "referrer");
+    char *policy = referrer ? attr(referrer, "content") : NULL;
+    if (policy) json_string(&b, policy);
+    else buf_puts(&b, "null");
+    if (policy) xmlFree(policy);
     buf_append(&b, ",", 1);
     json_key(&b, "forms");
     buf_append(&b, "[", 1);

@@ -66,7 +66,7 @@ private struct SuiteParse {
     let file: String
 
     static let actionKeys = ["discover", "authorize", "token", "refresh", "client_credentials", "revoke", "resource", "http",
-                             "password_grant", "verify_id_token"]
+                             "password_grant", "verify_id_token", "introspect", "sign_in"]
     static var idPattern: Regex<(Substring, Substring?, Substring, Substring?)> { #/^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$/# }
     static var namePattern: Regex<Substring> { #/^[a-z][a-z0-9_-]*$/# }
 
@@ -179,9 +179,10 @@ private struct SuiteParse {
         case .authorize: .authorization
         case .token, .refresh, .clientCredentials, .passwordGrant: .token
         case .revoke: .revocation
+        case .introspect: .introspection
         case .resource: .resource
         case .verifyIDToken: .jwks
-        case .discover, .http: nil
+        case .discover, .http, .signIn: nil
         }
     }
 
@@ -244,10 +245,11 @@ private struct SuiteParse {
     }
 
     private func action(_ keyword: String, _ node: Node, scope: ReferenceScope) -> Action? {
-        if keyword == "discover" {
-            if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "~" { return .discover }
-            _ = reader.mapping(node, "discover")?.check(reader, "discover", allowed: [])
-            return .discover
+        // Actions without parameters: `discover: {}` or a bare `discover:`.
+        if let bare = ["discover": Action.discover, "sign_in": .signIn][keyword] {
+            if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "~" { return bare }
+            _ = reader.mapping(node, keyword)?.check(reader, keyword, allowed: [])
+            return bare
         }
         guard let map = reader.mapping(node, keyword) else { return nil }
         func role() -> ClientRole? {
@@ -262,7 +264,8 @@ private struct SuiteParse {
         }
         switch keyword {
         case "authorize":
-            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "browser", "extra"], required: ["client"])
+            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "code_verifier", "browser", "extra"],
+                      required: ["client"])
             guard let client = role() else { return nil }
             let pkce = map["pkce"].flatMap { reader.oneOf($0, "authorize.pkce", PKCEMode.self) } ?? .s256
             var extra: [(name: String, value: Template)] = []
@@ -274,6 +277,8 @@ private struct SuiteParse {
             var parameters = AuthorizeParameters(client: client, clientID: value("client_id"), redirectURI: value("redirect_uri"),
                                                  responseType: value("response_type"), scope: value("scope"), pkce: pkce, extra: extra)
             parameters.browser = map["browser"].flatMap { reader.oneOf($0, "authorize.browser", BrowserKind.self) } ?? .signedIn
+            parameters.codeVerifier = value("code_verifier")
+            if let node = map["code_verifier"], pkce == .none { reader.error(node, "authorize.code_verifier: needs PKCE (pkce S256 or plain)") }
             return .authorize(parameters)
         case "token":
             map.check(reader, keyword, allowed: ["client", "client_auth", "from", "code", "redirect_uri", "code_verifier"], required: ["client"])
@@ -305,18 +310,23 @@ private struct SuiteParse {
             guard let client = role() else { return nil }
             return .passwordGrant(PasswordGrantParameters(client: client, scope: value("scope")))
         case "verify_id_token":
-            map.check(reader, keyword, allowed: ["client", "id_token", "nonce"], required: ["client", "id_token"])
+            map.check(reader, keyword, allowed: ["client", "id_token", "nonce", "code", "access_token"], required: ["client", "id_token"])
             guard let client = role(), let idToken = value("id_token") else { return nil }
-            return .verifyIDToken(VerifyIDTokenParameters(client: client, idToken: idToken, nonce: value("nonce")))
+            return .verifyIDToken(VerifyIDTokenParameters(client: client, idToken: idToken, nonce: value("nonce"),
+                                                          code: value("code"), accessToken: value("access_token")))
         case "revoke":
             map.check(reader, keyword, allowed: ["client", "client_auth", "token", "token_type_hint"], required: ["client", "token"])
             guard let client = role(), let token = value("token") else { return nil }
             return .revoke(RevokeParameters(client: client, clientAuth: clientAuth(), token: token, tokenTypeHint: value("token_type_hint")))
+        case "introspect":
+            map.check(reader, keyword, allowed: ["client", "client_auth", "token", "token_type_hint"], required: ["client", "token"])
+            guard let client = role(), let token = value("token") else { return nil }
+            return .introspect(IntrospectParameters(client: client, clientAuth: clientAuth(), token: token, tokenTypeHint: value("token_type_hint")))
         case "resource":
-            map.check(reader, keyword, allowed: ["token", "transport"], required: ["token"])
+            map.check(reader, keyword, allowed: ["token", "transport", "url"], required: ["token"])
             let transport = map["transport"].flatMap { reader.oneOf($0, "resource.transport", ResourceParameters.Transport.self) } ?? .header
             guard let token = value("token") else { return nil }
-            return .resource(ResourceParameters(token: token, transport: transport))
+            return .resource(ResourceParameters(token: token, transport: transport, url: value("url")))
         case "http":
             map.check(reader, keyword, allowed: ["method", "url", "headers", "body", "plaintext", "no_answer"], required: ["url"])
             let method = map["method"].flatMap { reader.string($0, "http.method") } ?? "GET"
@@ -344,11 +354,13 @@ private struct SuiteParse {
     /// Subjects each kind of action produces; anything else is a typo worth reporting.
     static func subjects(for action: Action) -> (fields: Set<String>, anyField: Bool) {
         switch action {
-        case .authorize: (["code", "state", "error", "error_description", "iss", "access_token", "id_token", "refresh_token", "token_type", "response_kind"], false)
+        case .authorize: (["code", "state", "error", "error_description", "iss", "access_token", "id_token", "refresh_token", "token_type", "response_kind",
+                           "tokens_in_query", "pages", "framing", "referrer_policy"], false)
         case .token, .refresh, .clientCredentials, .passwordGrant:
             (["access_token", "refresh_token", "id_token", "error", "scope", "expires_in", "token_type", "answer"], false)
-        case .verifyIDToken: (["signature", "issuer", "audience", "expiry", "nonce", "alg"], false)
-        case .discover, .revoke, .resource, .http: ([], true)
+        case .verifyIDToken: (["signature", "issuer", "audience", "azp", "expiry", "nonce", "alg", "c_hash", "at_hash"], false)
+        case .signIn: (["session_cookie", "session_cookie_secure", "session_cookie_httponly", "session_cookie_samesite"], false)
+        case .discover, .revoke, .introspect, .resource, .http: ([], true)
         }
     }
 
@@ -472,6 +484,7 @@ private struct SuiteParse {
         case "token", "refresh", "client_credentials", "password_grant": return .clientCredentials(.init(client: .service, scope: nil))
         case "verify_id_token": return .verifyIDToken(.init(client: .public, idToken: placeholder, nonce: nil))
         case "discover": return .discover
+        case "sign_in": return .signIn
         default: return .http(RawHTTPParameters(method: "GET", url: placeholder, headers: [], body: nil, permitsPlaintext: false))
         }
     }
@@ -516,7 +529,8 @@ private struct ReferenceScope {
 
     static let clientFields = ["client_id", "redirect_uri", "scope"]
     static let targetFields = ["issuer", "name", "unallowed_scope"]
-    static let policyFields = ["max_access_token_lifetime", "require_iss_parameter", "refresh_reuse_grace_seconds"]
+    static let policyFields = ["max_access_token_lifetime", "require_iss_parameter", "refresh_reuse_grace_seconds", "max_code_lifetime"]
+    static let secondResourceFields = ["url", "scope"]
 
     func problem(with reference: Template.Reference) -> String? {
         let path = reference.path
@@ -539,9 +553,12 @@ private struct ReferenceScope {
                 : "'{{\(reference)}}' must be policy.(\(Self.policyFields.joined(separator: "|")))"
         case "metadata":
             return path.count >= 2 ? nil : "'{{\(reference)}}' must name a metadata field: metadata.token_endpoint"
+        case "resource_b":
+            return path.count == 2 && Self.secondResourceFields.contains(path[1]) ? nil
+                : "'{{\(reference)}}' must be resource_b.(\(Self.secondResourceFields.joined(separator: "|")))"
         default:
             if names.contains(path[0]) || steps[path[0]] != nil { return nil }
-            return "'{{\(reference)}}': '\(path[0])' is not a let name or an earlier step (nor clients, variant, endpoints, target, policy, metadata)"
+            return "'{{\(reference)}}': '\(path[0])' is not a let name or an earlier step (nor clients, variant, endpoints, target, policy, metadata, resource_b)"
         }
     }
 }

@@ -30,7 +30,7 @@ private struct TargetParse {
     let file: String
 
     static let keys = ["name", "issuer", "endpoints", "allow_insecure_http", "tls", "clients", "user", "login",
-                       "resource", "policy", "unallowed_scope", "max_concurrency", "max_requests_per_second"]
+                       "resource", "resource_b", "policy", "unallowed_scope", "max_concurrency", "max_requests_per_second"]
 
     func target(_ root: Node) -> Target? {
         guard let map = reader.mapping(root, "a target file") else { return nil }
@@ -87,8 +87,22 @@ private struct TargetParse {
             resource.check(reader, "resource", allowed: ["url"], required: ["url"])
             target.resourceURL = resource["url"].flatMap { url($0, "resource.url", allowInsecure: allowInsecure) }
         }
+        if let node = map["resource_b"], let resource = reader.mapping(node, "resource_b") {
+            resource.check(reader, "resource_b", allowed: ["url", "scope"], required: ["url", "scope"])
+            if let url = resource["url"].flatMap({ url($0, "resource_b.url", allowInsecure: allowInsecure) }),
+               let scope = resource["scope"].flatMap({ plain($0, "resource_b.scope") }) {
+                target.resourceB = SecondResource(url: url, scope: scope)
+            }
+        }
         if let node = map["policy"], let policy = reader.mapping(node, "policy") {
-            policy.check(reader, "policy", allowed: ["max_access_token_lifetime", "require_iss_parameter", "opt_in", "refresh_reuse_grace_seconds"])
+            policy.check(reader, "policy", allowed: ["max_access_token_lifetime", "require_iss_parameter", "opt_in", "refresh_reuse_grace_seconds",
+                                                     "max_code_lifetime"])
+            if let node = policy["max_code_lifetime"], let seconds = reader.int(node, "policy.max_code_lifetime") {
+                if !(1...Step.longestWait).contains(seconds) {
+                    reader.error(node, "policy.max_code_lifetime: give 1 to \(Step.longestWait) seconds (code.lifetime waits it out)")
+                }
+                target.policy.maxCodeLifetime = seconds
+            }
             if let node = policy["refresh_reuse_grace_seconds"], let seconds = reader.int(node, "policy.refresh_reuse_grace_seconds") {
                 if !(0...Step.longestWait).contains(seconds) {
                     reader.error(node, "policy.refresh_reuse_grace_seconds: give 0 to \(Step.longestWait) seconds (probes wait it out)")
@@ -129,9 +143,10 @@ private struct TargetParse {
 
     private func login(_ node: Node, issuer: String?, allowInsecure: Bool) -> LoginSettings? {
         guard let map = reader.mapping(node, "login") else { return nil }
-        map.check(reader, "login", allowed: ["strategy", "sign_in", "consent", "authorize_parameters", "cookie"], required: ["strategy"])
+        map.check(reader, "login", allowed: ["strategy", "sign_in", "consent", "authorize_parameters", "cookie", "session_cookie"], required: ["strategy"])
         guard let strategyNode = map["strategy"], let strategy = reader.oneOf(strategyNode, "login.strategy", LoginStrategy.self) else { return nil }
         var login = LoginSettings(strategy: strategy)
+        login.sessionCookieName = map["session_cookie"].flatMap { plain($0, "login.session_cookie") }
         login.signIn = map["sign_in"].flatMap { requests($0, "login.sign_in", issuer: issuer, allowInsecure: allowInsecure) } ?? []
         login.consent = map["consent"].flatMap { requests($0, "login.consent", issuer: issuer, allowInsecure: allowInsecure) } ?? []
         if let node = map["authorize_parameters"], let parameters = reader.mapping(node, "login.authorize_parameters") {

@@ -11,8 +11,9 @@ public struct Step: Sendable {
     public var because: String?
     /// Seconds to wait before the step is sent (a template: a grace window from the policy).
     public var wait: Template?
-    /// The longest wait a step may ask for: a probe must not hang a pipeline.
-    public static let longestWait = 300
+    /// The longest wait a step may ask for: a probe must not hang a pipeline (an opt-in `slow`
+    /// probe waits out a ten-minute code lifetime).
+    public static let longestWait = 900
     public var require: [Expectation]
     public var expect: [Expectation]
     public var location: SourceLocation
@@ -38,6 +39,11 @@ public enum Action: Sendable {
     case refresh(RefreshParameters)
     case clientCredentials(ClientCredentialsParameters)
     case revoke(RevokeParameters)
+    /// RFC 7662 introspection of a token, as a client.
+    case introspect(IntrospectParameters)
+    /// What the run's one sign-in showed: how the server answered the user's credentials and the
+    /// session cookie it set then.
+    case signIn
     /// Call the target's protected resource with an access token.
     case resource(ResourceParameters)
     case http(RawHTTPParameters)
@@ -54,6 +60,8 @@ public enum Action: Sendable {
         case .refresh: "refresh"
         case .clientCredentials: "client_credentials"
         case .revoke: "revoke"
+        case .introspect: "introspect"
+        case .signIn: "sign_in"
         case .resource: "resource"
         case .http: "http"
         case .passwordGrant: "password_grant"
@@ -64,7 +72,7 @@ public enum Action: Sendable {
     /// The client role the action speaks as, if any.
     public var role: ClientRole? {
         switch self {
-        case .discover, .resource, .http: nil
+        case .discover, .resource, .http, .signIn: nil
         case .passwordGrant(let p): p.client
         case .verifyIDToken(let p): p.client
         case .authorize(let p): p.client
@@ -72,6 +80,7 @@ public enum Action: Sendable {
         case .refresh(let p): p.client
         case .clientCredentials(let p): p.client
         case .revoke(let p): p.client
+        case .introspect(let p): p.client
         }
     }
 }
@@ -91,6 +100,8 @@ public struct AuthorizeParameters: Sendable {
     public var responseType: Template?
     public var scope: Template?
     public var pkce: PKCEMode
+    /// The PKCE verifier to send instead of a fresh one (a malformed one, to see it refused).
+    public var codeVerifier: Template?
     /// Which browser sends the request: the one with the run's signed-in session, or a
     /// signed-out one that never signs in.
     public var browser: BrowserKind = .signedIn
@@ -174,11 +185,20 @@ public struct RevokeParameters: Sendable {
     public var tokenTypeHint: Template?
 }
 
+public struct IntrospectParameters: Sendable {
+    public var client: ClientRole
+    public var clientAuth: ClientAuthentication = .registered
+    public var token: Template
+    public var tokenTypeHint: Template?
+}
+
 public struct ResourceParameters: Sendable {
     /// How the access token travels: the `Authorization: Bearer` header or the `access_token` query parameter.
     public enum Transport: String, Sendable, CaseIterable { case header, query }
     public var token: Template
     public var transport: Transport
+    /// Another protected URL than the target's `resource.url` (userinfo, a second API).
+    public var url: Template?
 }
 
 public struct RawHTTPParameters: Sendable {
@@ -203,6 +223,9 @@ public struct VerifyIDTokenParameters: Sendable {
     public var idToken: Template
     /// The nonce sent at authorize.
     public var nonce: Template?
+    /// The code and access token that came with the ID token, which `c_hash` and `at_hash` must match.
+    public var code: Template?
+    public var accessToken: Template?
 }
 
 extension Action {
@@ -212,17 +235,18 @@ extension Action {
             if case .value(let template) = override { [template] } else { [] }
         }
         switch self {
-        case .discover: return []
+        case .discover, .signIn: return []
         case .authorize(let p):
-            return [p.clientID, p.redirectURI, p.responseType, p.scope].compactMap { $0 } + p.extra.map(\.value)
+            return [p.clientID, p.redirectURI, p.responseType, p.scope, p.codeVerifier].compactMap { $0 } + p.extra.map(\.value)
         case .token(let p): return overridden(p.code) + overridden(p.redirectURI) + overridden(p.codeVerifier)
         case .refresh(let p): return [p.refreshToken] + [p.scope].compactMap { $0 }
         case .clientCredentials(let p): return [p.scope].compactMap { $0 }
         case .passwordGrant(let p): return [p.scope].compactMap { $0 }
         case .revoke(let p): return [p.token] + [p.tokenTypeHint].compactMap { $0 }
-        case .resource(let p): return [p.token]
+        case .introspect(let p): return [p.token] + [p.tokenTypeHint].compactMap { $0 }
+        case .resource(let p): return [p.token] + [p.url].compactMap { $0 }
         case .http(let p): return [p.url] + p.headers.map(\.value) + [p.body].compactMap { $0 }
-        case .verifyIDToken(let p): return [p.idToken] + [p.nonce].compactMap { $0 }
+        case .verifyIDToken(let p): return [p.idToken] + [p.nonce, p.code, p.accessToken].compactMap { $0 }
         }
     }
 }

@@ -85,6 +85,9 @@ public struct LoginSettings: Sendable {
     /// Added to every authorization request (Glewlwyd's `g_continue`).
     public var authorizeParameters: [(name: String, value: Template)]
     public var cookie: SessionCookie?
+    /// The name of the cookie that carries the signed-in session, when the server sets several at
+    /// sign-in and the CSRF-name rule cannot tell which (`pages.session-cookie-flags`).
+    public var sessionCookieName: String?
 
     public init(strategy: LoginStrategy = .form, signIn: [LoginRequest] = [], consent: [LoginRequest] = [],
                 authorizeParameters: [(name: String, value: Template)] = [], cookie: SessionCookie? = nil) {
@@ -106,6 +109,8 @@ public struct Policy: Sendable, Hashable {
     /// Seconds a used refresh token may still be presented (a reuse grace window, such as
     /// django-oauth-toolkit's REFRESH_TOKEN_GRACE_PERIOD_SECONDS); reuse is tried after it.
     public var refreshReuseGraceSeconds = 0
+    /// The longest an authorization code may live: RFC 6749 §4.1.2 recommends ten minutes at most.
+    public var maxCodeLifetime = 600
 
     public init(maxAccessTokenLifetime: Int? = nil, requireIssParameter: Bool = false, optIn: Set<String> = []) {
         self.maxAccessTokenLifetime = maxAccessTokenLifetime
@@ -116,10 +121,18 @@ public struct Policy: Sendable, Hashable {
     /// Policy values as templates see them (`{{policy.max_access_token_lifetime}}`).
     public var values: [String: String] {
         var values = ["require_iss_parameter": String(requireIssParameter),
-                      "refresh_reuse_grace_seconds": String(refreshReuseGraceSeconds)]
+                      "refresh_reuse_grace_seconds": String(refreshReuseGraceSeconds),
+                      "max_code_lifetime": String(maxCodeLifetime)]
         if let maxAccessTokenLifetime { values["max_access_token_lifetime"] = String(maxAccessTokenLifetime) }
         return values
     }
+}
+
+/// A second API: tokens asked for with `scope` (and the RFC 8707 `resource` indicator, when given)
+/// are meant for it alone.
+public struct SecondResource: Sendable {
+    public var url: String
+    public var scope: String
 }
 
 /// One environment under test, as its target file describes it.
@@ -134,6 +147,8 @@ public struct Target: Sendable {
     public var user: UserCredentials?
     public var login: LoginSettings
     public var resourceURL: String?
+    /// A second protected API with an audience of its own (`token.audience-restricted`).
+    public var resourceB: SecondResource?
     public var policy: Policy
     public var unallowedScope: String?
     /// At most this many probes in flight against this server, whatever `--concurrency` says:

@@ -22,6 +22,10 @@ struct BrowserFlow {
         var end: End
         var signedIn: Bool
         var consented: Bool
+        /// The HTML pages the server showed on the way, in order.
+        var pages: [SeenPage] = []
+        /// How the server answered the login form, when this flow signed in.
+        var signIn: SignInRecord?
     }
 
     var strategy: LoginStrategy
@@ -37,21 +41,40 @@ struct BrowserFlow {
         var request = Self.get(start)
         var signedIn = false
         var consented = false
+        var pages: [SeenPage] = []
+        var signIn: SignInRecord?
+        var credentialsSent = false
+        func outcome(_ end: End) -> Outcome {
+            Outcome(end: end, signedIn: signedIn, consented: consented, pages: pages, signIn: signIn)
+        }
         for _ in 0..<Self.maximumHops {
             let response = try await send(request)
+            if credentialsSent {
+                credentialsSent = false
+                signIn = SignInRecord(url: request.url, status: response.status, location: response.header("Location"),
+                                      cookies: response.headers(named: "Set-Cookie").compactMap(SetCookie.init(header:)))
+            }
             if (300..<400).contains(response.status), let location = response.header("Location") {
                 let next = URLReference.resolve(location, against: request.url)
                 guard let parts = URLParts(next), parts.isSameOrigin(as: server) else {
-                    return Outcome(end: .leftServer(next), signedIn: signedIn, consented: consented)
+                    return outcome(.leftServer(next))
                 }
                 request = Self.get(next, referer: request.url)
                 continue
             }
-            let page = Self.isHTML(response) ? HTMLFormParser.parse(response.body) : HTMLPage(title: nil, forms: [])
+            let isHTML = Self.isHTML(response)
+            let page = isHTML ? HTMLFormParser.parse(response.body) : HTMLPage(title: nil, forms: [])
             let forms = page.forms
-            if let login = FormSignIn.loginForm(in: forms) {
+            let login = FormSignIn.loginForm(in: forms)
+            let consent = consented ? nil : FormSignIn.consent(in: forms)
+            if isHTML, !response.body.isEmpty {
+                pages.append(SeenPage(url: request.url, response: response, kind: login != nil ? .login : consent != nil ? .consent : .page,
+                                      metaReferrer: page.referrer))
+            }
+            if let login {
                 guard signsIn else {
-                    return Outcome(end: .stayed(status: response.status, title: page.title), signedIn: false, consented: consented)
+                    signedIn = false
+                    return outcome(.stayed(status: response.status, title: page.title))
                 }
                 guard strategy == .form else {
                     throw ProbeError("sign-in (\(strategy.rawValue)) did not give the browser a session: the server shows its login form")
@@ -64,9 +87,10 @@ struct BrowserFlow {
                 let fields = try FormSignIn.loginFields(login, username: user.username, password: user.password.value)
                 request = Self.submit(login, fields: fields, page: request.url)
                 signedIn = true
+                credentialsSent = true
                 continue
             }
-            if !consented, let consent = FormSignIn.consent(in: forms) {
+            if let consent {
                 try Self.checkStaysOnServer(consent.form, "consent", page: request.url)
                 request = Self.submit(consent.form, fields: consent.form.submission(pressing: consent.button).map { ($0.name, $0.value) },
                                       page: request.url)
@@ -74,10 +98,9 @@ struct BrowserFlow {
                 continue
             }
             if let delivery = Self.responsePost(in: forms, page: request.url, server: server) {
-                return Outcome(end: delivery, signedIn: signedIn, consented: consented)
+                return outcome(delivery)
             }
-            return Outcome(end: .stayed(status: response.status, title: page.title),
-                           signedIn: signedIn, consented: consented)
+            return outcome(.stayed(status: response.status, title: page.title))
         }
         throw ProbeError("more than \(Self.maximumHops) redirects inside the identity server")
     }

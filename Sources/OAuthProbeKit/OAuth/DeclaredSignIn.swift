@@ -20,9 +20,14 @@ struct DeclaredSignIn {
         return values
     }
 
-    /// The sign-in calls, once per browser session.
-    func signIn(values: [String: String], send: Send) async throws {
-        try await perform(login.signIn, kind: "sign-in", values: values, send: send)
+    /// The sign-in calls, once per browser session. What the server answered to the call that
+    /// carried the user's credentials (the last one, if none visibly did) is the record.
+    @discardableResult
+    func signIn(values: [String: String], send: Send) async throws -> SignInRecord? {
+        let answers = try await perform(login.signIn, kind: "sign-in", values: values, send: send)
+        guard let last = answers.last(where: { !$0.request.credentials.isEmpty }) ?? answers.last else { return nil }
+        return SignInRecord(url: last.request.url, status: last.response.status, location: last.response.header("Location"),
+                            cookies: answers.flatMap { $0.response.headers(named: "Set-Cookie").compactMap(SetCookie.init(header:)) })
     }
 
     /// The consent calls, before each authorization request.
@@ -30,7 +35,10 @@ struct DeclaredSignIn {
         try await perform(login.consent, kind: "consent", values: values, send: send)
     }
 
-    private func perform(_ requests: [LoginRequest], kind: String, values: [String: String], send: Send) async throws {
+    @discardableResult
+    private func perform(_ requests: [LoginRequest], kind: String, values: [String: String],
+                         send: Send) async throws -> [(request: HTTPRequest, response: HTTPResponse)] {
+        var answers: [(request: HTTPRequest, response: HTTPResponse)] = []
         for (index, declared) in requests.enumerated() {
             var secrets: [String] = []
             var request = HTTPRequest(
@@ -40,12 +48,14 @@ struct DeclaredSignIn {
                 body: try declared.body.map { Data(try Self.render($0, values, secrets: &secrets).utf8) })
             request.credentials = secrets
             let response = try await send(request)
+            answers.append((request, response))
             let accepted = declared.expectStatus.isEmpty ? (200..<300).contains(response.status) : declared.expectStatus.contains(response.status)
             guard accepted else {
                 let expected = declared.expectStatus.isEmpty ? "2xx" : declared.expectStatus.map(String.init).joined(separator: " or ")
                 throw ProbeError("\(kind) call \(index + 1) (\(declared.method) \(request.url), \(declared.location)) answered \(response.status), expected \(expected)")
             }
         }
+        return answers
     }
 
     static func render(_ template: Template, _ values: [String: String]) throws -> String {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JWTKit
 
@@ -8,9 +9,14 @@ struct IDTokenCheck {
     var issuer: String
     var clientID: String
     var nonce: String?
+    /// The code and access token that came with the token from the authorization endpoint.
+    var code: String?
+    var accessToken: String?
 
     /// `signature`: valid, invalid or no-key; `issuer`, `audience`, `nonce`: matches or differs
-    /// (`nonce` missing when the token has none); `expiry`: future, past or missing; `alg`.
+    /// (`nonce` missing when the token has none); `azp`: matches, differs, missing (several
+    /// audiences and no azp) or not-needed; `expiry`: future, past or missing; `alg`; `c_hash`
+    /// and `at_hash` (when a code or access token is given): matches, differs or missing.
     func check(_ token: String, jwks: Data, now: Date = Date()) async -> [String: String] {
         guard let jwt = CompactJWT(token) else { return ["signature": "invalid", "alg": "not a JWT"] }
         var fields = ["alg": jwt.algorithm ?? "none"]
@@ -19,6 +25,20 @@ struct IDTokenCheck {
         fields["issuer"] = claims["iss"]?.stringValue == issuer ? "matches" : "differs"
         let audiences = claims["aud"]?.arrayOfStrings ?? claims["aud"]?.stringValue.map { [$0] } ?? []
         fields["audience"] = audiences.contains(clientID) ? "matches" : "differs"
+        // OIDC Core §2: azp names the party the token was issued to; it is owed when aud has
+        // several values, and must then be the client.
+        switch claims["azp"]?.stringValue {
+        case let party?: fields["azp"] = party == clientID ? "matches" : "differs"
+        case nil: fields["azp"] = audiences.count > 1 ? "missing" : "not-needed"
+        }
+        for (claim, value) in [("c_hash", code), ("at_hash", accessToken)] {
+            guard let value else { continue }
+            guard let carried = claims[claim]?.stringValue else {
+                fields[claim] = "missing"
+                continue
+            }
+            fields[claim] = Self.halfHash(of: value, alg: jwt.algorithm) == carried ? "matches" : "differs"
+        }
         if case .number(let expiry)? = claims["exp"] {
             fields["expiry"] = Date(timeIntervalSince1970: expiry) > now ? "future" : "past"
         } else {
@@ -29,6 +49,19 @@ struct IDTokenCheck {
         case (let sent?, let expected): fields["nonce"] = sent == expected ? "matches" : "differs"
         }
         return fields
+    }
+
+    /// OIDC Core §3.3.2.11: the left half of the hash that the token's alg uses, base64url.
+    static func halfHash(of value: String, alg: String?) -> String? {
+        let data = Data(value.utf8)
+        let digest: Data
+        switch alg?.suffix(3) {
+        case "256": digest = Data(SHA256.hash(data: data))
+        case "384": digest = Data(SHA384.hash(data: data))
+        case "512", "DSA": digest = Data(SHA512.hash(data: data))
+        default: return nil
+        }
+        return Base64URL.encode(digest.prefix(digest.count / 2))
     }
 
     private func signature(of token: String, jwt: CompactJWT, jwks: Data) async -> String {

@@ -6,10 +6,11 @@ public struct PKCE: Sendable {
     public let verifier: String
     public let method: PKCEMode
 
-    public init(method: PKCEMode) {
+    /// A fresh random verifier (43 characters of the RFC 7636 §4.1 set), or the one given.
+    public init(method: PKCEMode, verifier: String? = nil) {
         self.method = method
         var generator = SystemRandomNumberGenerator()
-        verifier = Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }))
+        self.verifier = verifier ?? Base64URL.encode(Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }))
     }
 
     /// The `code_challenge` sent at authorize: the verifier itself for plain, its SHA-256 for S256.

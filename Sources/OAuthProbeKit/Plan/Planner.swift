@@ -33,6 +33,7 @@ public enum Planner {
         // Optional values of the target file that the probe's templates need.
         let paths = Set(probe.references.map { $0.path.prefix(2).joined(separator: ".") })
         if paths.contains("target.unallowed_scope") && target.unallowedScope == nil { missing.append("unallowed_scope") }
+        if paths.contains(where: { $0.hasPrefix("resource_b.") }) && target.resourceB == nil { missing.append("resource_b (a second API with its own audience)") }
         for path in paths.sorted() where path.hasPrefix("policy.") && target.policy.values[String(path.dropFirst(7))] == nil {
             missing.append(path)
         }
@@ -46,6 +47,7 @@ public enum Planner {
     /// What each opt-in does that a production owner must agree to.
     static let optInReasons = [
         "secret_in_query": "sends a confidential client's real secret in a URL query, where servers and proxies log it",
+        "slow": "waits out a lifetime the server must enforce, up to policy.max_code_lifetime seconds",
     ]
 
     /// An exact id first: in a glob, `[host-case]` would be a character class.

@@ -27,6 +27,7 @@ enum Evaluation {
         case .field("scope"):
             return outcome.tokensIssued ? outcome.scopeUnseen : nil
         case .field(let name):
+            if let reason = outcome.unseen[name] { return reason }
             if matcher.comparesNumbers, outcome.fields[name] == nil { return "the server gave no \(name) to compare" }
         default: break
         }

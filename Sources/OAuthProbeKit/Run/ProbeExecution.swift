@@ -251,9 +251,19 @@ struct ProbeExecution {
                                               authentication: parameters.clientAuth)
             return try await send(request, as: .client(parameters.client))
 
+        case .introspect(let parameters):
+            var form = [("token", try context.render(parameters.token))]
+            if let hint = try parameters.tokenTypeHint.map(context.render) { form.append(("token_type_hint", hint)) }
+            let request = ClientRequests.post(to: try endpoint(.introspection), parameters: form, as: try client(parameters.client),
+                                              authentication: parameters.clientAuth)
+            return try await send(request, as: .client(parameters.client))
+
+        case .signIn:
+            return try signInOutcome(session: session)
+
         case .resource(let parameters):
             let token = try context.render(parameters.token)
-            let url = try endpoint(.resource)
+            let url = try parameters.url.map(context.render) ?? endpoint(.resource)
             var headers = [HTTPHeader(name: "Accept", value: "application/json")]
             var requestURL = url
             switch parameters.transport {
@@ -278,8 +288,10 @@ struct ProbeExecution {
             let jwks = try await session.send(HTTPRequest(method: "GET", url: try endpoint(.jwks), headers: [HTTPHeader(name: "Accept", value: "application/json")]),
                                               as: .caller, step: step.name)
             guard jwks.status == 200 else { throw ProbeError("the JWKS answered \(jwks.status)") }
-            let check = IDTokenCheck(issuer: target.issuer, clientID: try client(parameters.client).clientID,
+            var check = IDTokenCheck(issuer: target.issuer, clientID: try client(parameters.client).clientID,
                                      nonce: try parameters.nonce.map(context.render))
+            check.code = try parameters.code.map(context.render)
+            check.accessToken = try parameters.accessToken.map(context.render)
             let fields = await check.check(token, jwks: jwks.body)
             let summary = fields.keys.sorted().map { "\($0) \(fields[$0]!)" }.joined(separator: ", ")
             return StepOutcome(status: jwks.status, fields: fields, summary: "the ID token: \(summary)")
@@ -298,7 +310,8 @@ struct ProbeExecution {
         let state = Base64URL.randomToken()
         // PKCE belongs to the code: a response type without one sends none, so an attack on the
         // response type differs from its control in the response type alone.
-        let pkce = PKCE(method: responseTypes.contains("code") ? parameters.pkce : .none)
+        let pkce = PKCE(method: responseTypes.contains("code") ? parameters.pkce : .none,
+                        verifier: try parameters.codeVerifier.map(context.render))
         var query = [("response_type", responseType), ("client_id", clientID), ("redirect_uri", redirectURI)]
         if let scope { query.append(("scope", scope)) }
         query.append(("state", state))
@@ -325,26 +338,26 @@ struct ProbeExecution {
                 query.append((parameter.name, try DeclaredSignIn.render(parameter.value, values)))
             }
         }
-        let flow = BrowserFlow(strategy: login.strategy, user: target.user, send: send, signsIn: !signedOut)
         let start = ClientRequests.authorizationURL(endpoint: endpoint, parameters: query)
         let result: BrowserFlow.Outcome
         if signedOut {
-            result = try await flow.run(from: start)
+            result = try await BrowserFlow(strategy: login.strategy, user: target.user, send: send, signsIn: false).run(from: start)
         } else {
             result = try await session.inSignedInBrowser { hasSession in
                 var signedIn = false
-                if login.strategy != .form {
-                    if !hasSession {
-                        if let cookie = login.cookie {
-                            try session.addBrowserCookie(name: cookie.name, value: cookie.value.value,
-                                                         domain: cookie.domain ?? URLParts(endpoint)?.host ?? "")
-                        } else {
-                            try await declared.signIn(values: values, send: send)
-                            session.shared.count { $0.signIns += 1 }
-                        }
-                        signedIn = true
+                if login.strategy != .form, !hasSession {
+                    if let cookie = login.cookie {
+                        try session.addBrowserCookie(name: cookie.name, value: cookie.value.value,
+                                                     domain: cookie.domain ?? URLParts(endpoint)?.host ?? "")
+                    } else {
+                        if let record = try await declared.signIn(values: values, send: send) { session.shared.record(record) }
+                        session.shared.count { $0.signIns += 1 }
                     }
+                    signedIn = true
                 }
+                // A browser with a session does not sign in by itself: a login page then means
+                // the session is gone, and the shared session decides who signs in anew.
+                let flow = BrowserFlow(strategy: login.strategy, user: target.user, send: send, signsIn: !hasSession)
                 // Declared consent sets the user's grant on the server (Glewlwyd replaces it):
                 // the flow that relies on it runs before another probe's consent changes it.
                 let result = try await session.shared.withConsent(login.consent.isEmpty ? nil : {
@@ -353,7 +366,9 @@ struct ProbeExecution {
                     try await flow.run(from: start)
                 }
                 if result.signedIn { session.shared.count { $0.signIns += 1 } }
-                return (result, signedIn || result.signedIn)
+                if let record = result.signIn { session.shared.record(record) }
+                return TargetSession.FlowResult(value: result, signedIn: signedIn || result.signedIn,
+                                                sessionLost: hasSession && sessionLost(result))
             }
         }
         var outcome = StepOutcome(summary: "")
@@ -381,6 +396,14 @@ struct ProbeExecution {
                 outcome.undecided = "the browser stayed on a \(status) page that is neither a redirect to the client nor an error page"
             }
         }
+        outcome.fields.merge(result.pages.fields()) { first, _ in first }
+        if !result.pages.isEmpty { outcome.summary += "; pages shown: " + result.pages.map(\.defences).joined(separator: "; ") }
+        // Tokens belong in the fragment or a form post, never in the query (OAuth 2.0 Multiple
+        // Response Type Encoding Practices §2.1): the query reaches logs and Referer headers.
+        if case .leftServer(let location) = result.end {
+            let inQuery = Set((URLParts(location)?.query).map(FormEncoding.decode)?.map(\.name) ?? []).intersection(["access_token", "id_token", "refresh_token"])
+            if !inQuery.isEmpty { outcome.fields["tokens_in_query"] = inQuery.sorted().joined(separator: " ") }
+        }
         outcome.fields["response_kind"] = ["code", "access_token", "id_token", "error"].first { outcome.fields[$0] != nil }
             .map { $0 == "code" ? "code" : $0 == "error" ? "error" : "tokens" } ?? "none"
         // What later steps reuse, taken from what this step sent.
@@ -389,6 +412,35 @@ struct ProbeExecution {
         if let nonce { outcome.fields["nonce"] = nonce }
         if pkce.challenge != nil { outcome.fields["code_verifier"] = pkce.verifier }
         return outcome
+    }
+
+    /// What the run's sign-in showed, as an outcome: the status that answered the credentials
+    /// and the session cookie's flags. A probe signs in (its authorize step) before it asks.
+    private func signInOutcome(session: ProbeSession) throws -> StepOutcome {
+        guard target.login.strategy != .cookie else {
+            throw ProbeSkip("the target supplies its session cookie (login.strategy cookie): the harness never signs in, so there is no sign-in to look at")
+        }
+        guard let record = session.shared.signInRecord else {
+            throw ProbeError("no sign-in was seen in this run: an earlier authorize step signs in")
+        }
+        var outcome = StepOutcome(status: record.status, summary: record.summary)
+        if let location = record.location { outcome.headers = [HTTPHeader(name: "Location", value: location)] }
+        outcome.fields = record.fields(sessionCookieName: target.login.sessionCookieName)
+        if outcome.fields.isEmpty {
+            let reason = target.login.sessionCookieName.map { "the sign-in set no cookie named \($0) (login.session_cookie)" }
+                ?? "the sign-in set no cookie but CSRF tokens, so the session cookie is unknown (name it in login.session_cookie)"
+            for field in ["session_cookie", "session_cookie_secure", "session_cookie_httponly", "session_cookie_samesite"] {
+                outcome.unseen[field] = reason
+            }
+        }
+        return outcome
+    }
+
+    /// A browser with a session that was shown a sign-in instead of an answer: the login form,
+    /// or (for a server whose login page is a script) any page that is no error.
+    private func sessionLost(_ result: BrowserFlow.Outcome) -> Bool {
+        guard case .stayed(let status, _) = result.end, (200..<300).contains(status) else { return false }
+        return result.pages.last?.kind == .login || target.login.strategy != .form
     }
 
     private func take(_ parameters: [(name: String, value: String)], into outcome: inout StepOutcome) {

@@ -37,7 +37,7 @@ final class ProbeSession: @unchecked Sendable {
 
     /// Runs an authorization flow in the browser with the target's signed-in session (see
     /// `TargetSession.inSignedInBrowser`).
-    func inSignedInBrowser<T: Sendable>(_ flow: (_ hasSession: Bool) async throws -> (value: T, signedIn: Bool)) async throws -> T {
+    func inSignedInBrowser<T: Sendable>(_ flow: (_ hasSession: Bool) async throws -> TargetSession.FlowResult<T>) async throws -> T {
         let browser = try agent(for: .browser)
         let seeded = lock.withLock { browserHasSession }
         let value = try await shared.inSignedInBrowser(browser, seeded: seeded, flow)

@@ -25,6 +25,8 @@ struct StepOutcome: Sendable {
     /// Why the granted scope cannot be judged: the response omits `scope` and neither the token
     /// nor introspection shows it. Only expectations on `scope` are then undecided.
     var scopeUnseen: String?
+    /// Fields the step could not observe at all, with why: expectations on them are undecided.
+    var unseen: [String: String] = [:]
     /// The step answered `server_error` exactly as on the attempt before, alone and after a
     /// control succeeded: a refusal in the wrong words, judged as a refusal.
     var serverErrorTakenAsRefusal = false

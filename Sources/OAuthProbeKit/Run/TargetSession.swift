@@ -11,6 +11,11 @@ final class TargetSession: @unchecked Sendable {
     private let consentGate = AsyncGate()
     /// The browser's cookies after the latest sign-in (Netscape lines); nil until someone signed in.
     private var sessionCookies: [String]?
+    /// Counts the sessions published, so a flow that found its session gone can tell whether
+    /// someone has signed in anew since it took the cookies.
+    private var sessionGeneration = 0
+    private var renewedSessions = 0
+    private var latestSignIn: SignInRecord?
     private var figures = TargetLoad()
     private let pacer: Pacer?
 
@@ -31,22 +36,57 @@ final class TargetSession: @unchecked Sendable {
         await pacer?.nextSlot()
     }
 
+    /// How a flow in the shared browser went: its value, whether it signed in, and whether it
+    /// found the session gone (the server asked for a sign-in again).
+    struct FlowResult<T: Sendable>: Sendable {
+        var value: T
+        var signedIn = false
+        var sessionLost = false
+    }
+
+    /// Sessions renewed in one run at most: a server that keeps forgetting its sessions gets
+    /// errors, not a sign-in per probe.
+    static let renewals = 2
+
     /// Runs `flow` in a browser that carries the shared session. The first flow of a run signs in
     /// while the others wait for it; later ones start from its cookies. `flow` hears whether the
-    /// browser already has a session; one that signed in (the session died, or it was the first)
-    /// says so, and its cookies become the session of the rest.
+    /// browser has a session; one that signed in says so, and its cookies become the session of
+    /// the rest. A flow that finds the session gone (a server restart, an expiry) runs again
+    /// once: the first to notice signs in anew, the others take its cookies.
     func inSignedInBrowser<T: Sendable>(_ browser: HTTPAgent, seeded: Bool,
-                                        _ flow: (_ hasSession: Bool) async throws -> (value: T, signedIn: Bool)) async throws -> T {
-        if seeded { return try await publishing(browser, hasSession: true, flow) }
-        if let cookies = lock.withLock({ sessionCookies }) {
+                                        _ flow: (_ hasSession: Bool) async throws -> FlowResult<T>) async throws -> T {
+        var generation = lock.withLock { sessionGeneration }
+        var result: FlowResult<T>
+        if seeded {
+            result = try await publishing(browser, hasSession: true, flow)
+        } else if let cookies = lock.withLock({ sessionCookies }) {
             browser.importCookies(cookies)
-            return try await publishing(browser, hasSession: true, flow)
+            result = try await publishing(browser, hasSession: true, flow)
+        } else {
+            result = try await underSignInGate {
+                let cookies = lock.withLock { sessionCookies }
+                cookies.map(browser.importCookies)
+                generation = lock.withLock { sessionGeneration }
+                return try await publishing(browser, hasSession: cookies != nil, flow)
+            }
         }
+        guard result.sessionLost else { return result.value }
+        return try await underSignInGate {
+            let (current, cookies, renewed) = lock.withLock { (sessionGeneration, sessionCookies, renewedSessions) }
+            if current != generation, let cookies {
+                browser.importCookies(cookies)
+                return try await publishing(browser, hasSession: true, flow).value
+            }
+            guard renewed < Self.renewals else { return result.value }
+            lock.withLock { renewedSessions += 1 }
+            return try await publishing(browser, hasSession: false, flow).value
+        }
+    }
+
+    private func underSignInGate<R: Sendable>(_ body: () async throws -> R) async throws -> R {
         await signInGate.enter()
         do {
-            let cookies = lock.withLock { sessionCookies }
-            cookies.map(browser.importCookies)
-            let value = try await publishing(browser, hasSession: cookies != nil, flow)
+            let value = try await body()
             await signInGate.leave()
             return value
         } catch {
@@ -56,13 +96,23 @@ final class TargetSession: @unchecked Sendable {
     }
 
     private func publishing<T: Sendable>(_ browser: HTTPAgent, hasSession: Bool,
-                                         _ flow: (Bool) async throws -> (value: T, signedIn: Bool)) async throws -> T {
-        let (value, signedIn) = try await flow(hasSession)
-        if signedIn {
+                                         _ flow: (Bool) async throws -> FlowResult<T>) async throws -> FlowResult<T> {
+        let result = try await flow(hasSession)
+        if result.signedIn {
             let cookies = await browser.cookies()
-            lock.withLock { sessionCookies = cookies }
+            lock.withLock {
+                sessionCookies = cookies
+                sessionGeneration += 1
+            }
         }
-        return value
+        return result
+    }
+
+    /// What the latest sign-in showed (`pages.session-cookie-flags`, `pages.no-307-after-login`).
+    var signInRecord: SignInRecord? { lock.withLock { latestSignIn } }
+
+    func record(_ signIn: SignInRecord) {
+        lock.withLock { latestSignIn = signIn }
     }
 
     /// Runs `flow` right after `consent`, with no other probe's consent in between: declared

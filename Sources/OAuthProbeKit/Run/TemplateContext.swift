@@ -68,9 +68,20 @@ struct TemplateContext {
         case ("endpoints", 2):
             guard let kind = EndpointKind(rawValue: path[1]) else { return nil }
             if let refusal = endpoints.untrustedRefusal(for: [kind]) { throw ProbeError(refusal) }
-            return endpoints.url(kind)
+            // An endpoint the server does not have makes the probe not applicable, as a missing
+            // role does.
+            guard let url = endpoints.url(kind) else {
+                throw ProbeSkip("the target has no \(kind == .resource ? "resource.url" : "\(kind.rawValue) endpoint") (not in metadata nor in the target file)")
+            }
+            return url
         case ("policy", 2):
             return target.policy.values[path[1]]
+        case ("resource_b", 2):
+            switch path[1] {
+            case "url": return target.resourceB?.url
+            case "scope": return target.resourceB?.scope
+            default: return nil
+            }
         case ("metadata", 2):
             return endpoints.metadata?[path[1]]?.text
         case ("target", 2):

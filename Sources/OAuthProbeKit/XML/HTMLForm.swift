@@ -67,6 +67,8 @@ public struct HTMLForm: Sendable, Hashable, Decodable {
 public struct HTMLPage: Sendable, Hashable, Decodable {
     /// Text of the first `<title>`, whitespace collapsed; nil when there is none.
     public var title: String?
+    /// The content of the page's last `<meta name="referrer">`, which sets its Referrer Policy.
+    public var referrer: String? = nil
     public var forms: [HTMLForm]
 }
 
