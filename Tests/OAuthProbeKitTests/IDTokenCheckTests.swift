@@ -12,6 +12,9 @@ struct IDTokenCheckTests {
         var aud: [String]
         var exp: Int
         var nonce: String?
+        var azp: String? = nil
+        var c_hash: String? = nil
+        var at_hash: String? = nil
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
@@ -31,7 +34,8 @@ struct IDTokenCheckTests {
     func valid() async throws {
         let (token, jwks) = try await Self.signed(Claims(iss: "https://idp.example.com", aud: ["spa"], exp: Self.future, nonce: "n-123"))
         #expect(await Self.check.check(token, jwks: jwks) ==
-                ["alg": "ES256", "signature": "valid", "issuer": "matches", "audience": "matches", "expiry": "future", "nonce": "matches"])
+                ["alg": "ES256", "signature": "valid", "issuer": "matches", "audience": "matches", "azp": "not-needed", "expiry": "future",
+                 "nonce": "matches"])
     }
 
     @Test("each broken claim is reported on its own")
@@ -55,5 +59,41 @@ struct IDTokenCheckTests {
         #expect(await Self.check.check(token, jwks: otherKid)["signature"] == "no-key")
         let unsigned = try TemplateContext.apply("alg_none", to: token)
         #expect(await Self.check.check(unsigned, jwks: otherJWKS)["signature"] == "invalid")
+    }
+
+    @Test("azp is owed when aud names several parties, and must then be the client",
+          arguments: [(["spa"], nil, "not-needed"), (["spa", "api"], nil, "missing"), (["spa", "api"], "spa", "matches"),
+                      (["spa", "api"], "api", "differs"), (["spa"], "spa", "matches")] as [([String], String?, String)])
+    func authorizedParty(_ audience: [String], _ azp: String?, _ expected: String) async throws {
+        let (token, jwks) = try await Self.signed(Claims(iss: "https://idp.example.com", aud: audience, exp: Self.future, nonce: "n-123", azp: azp))
+        #expect(await Self.check.check(token, jwks: jwks)["azp"] == expected)
+    }
+
+    /// OIDC Core Appendix A.3 and A.4: a code and an access token with their c_hash and at_hash.
+    static let specCode = "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"
+    static let specAccessToken = "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"
+
+    @Test("c_hash and at_hash are the left half of the alg's SHA-2, as OIDC Core's examples have them")
+    func halfHashes() {
+        #expect(IDTokenCheck.halfHash(of: Self.specCode, alg: "RS256") == "LDktKdoQak3Pk0cnXxCltA")
+        #expect(IDTokenCheck.halfHash(of: Self.specAccessToken, alg: "RS256") == "77QmUPtjPfzWtF2AnpK9RQ")
+        #expect(IDTokenCheck.halfHash(of: Self.specCode, alg: "none") == nil)
+    }
+
+    @Test("c_hash and at_hash are judged present and right, wrong, or missing")
+    func hashClaims() async throws {
+        var check = Self.check
+        check.code = Self.specCode
+        check.accessToken = Self.specAccessToken
+        let right = IDTokenCheckTests.Claims(iss: "https://idp.example.com", aud: ["spa"], exp: Self.future, nonce: "n-123",
+                                             c_hash: IDTokenCheck.halfHash(of: Self.specCode, alg: "ES256"))
+        let (token, jwks) = try await Self.signed(right)
+        let fields = await check.check(token, jwks: jwks)
+        #expect(fields["c_hash"] == "matches")
+        #expect(fields["at_hash"] == "missing")
+        var swapped = right
+        swapped.c_hash = IDTokenCheck.halfHash(of: "another-code", alg: "ES256")
+        let (other, otherJWKS) = try await Self.signed(swapped)
+        #expect(await check.check(other, jwks: otherJWKS)["c_hash"] == "differs")
     }
 }

@@ -52,9 +52,12 @@ enum MutantServer {
 
     /// What runs on each mutation: everything on the clean issuer and on the sign-in mutant; the
     /// refusal-dependent probes on the broken-refusal mutants; elsewhere every variant of each aimed
-    /// probe and the rest of its suite file, so a change outside the aim shows as collateral.
+    /// probe and the rest of its suite file, so a change outside the aim shows as collateral. A
+    /// slow probe (it waits out a lifetime) runs on no other mutation than the ones aimed at it.
     static func runs(_ item: PlannedProbe, on mutation: Mutation, catalogue: [PlannedProbe]) -> Bool {
         if mutation.name == "clean" || mutation.name == "login-other-origin" { return true }
+        // A slow probe waits out a lifetime: it runs only where it is aimed.
+        if item.probe.optIn == "slow" { return mutation.aims.contains { $0.hasPrefix(item.probe.id) } }
         if brokenRefusals[mutation.name] != nil { return restsOnRefusal(item.probe) }
         let aimedProbes = Set(mutation.aims.map { String($0.prefix { $0 != "[" }) })
         let aimedSuites = Set(catalogue.filter { aimedProbes.contains($0.probe.id) }.map(\.suite.name))

@@ -40,7 +40,7 @@ struct SuiteLoaderTests {
             "9:9: error: step 'authorize' acts as 'confidential_b', which is not in this probe's roles",
             "11:46: error: token.from 'nowhere' must name an earlier authorize step",
             "12:19: error: expect: 'tokenz' is not something a token step produces (known: status, header.NAME, tokens, access_token, answer, error, expires_in, id_token, refresh_token, scope, token_type)",
-            "13:28: error: resource.token: '{{later.access_token}}': 'later' is not a let name or an earlier step (nor clients, variant, endpoints, target, policy, metadata)",
+            "13:28: error: resource.token: '{{later.access_token}}': 'later' is not a let name or an earlier step (nor clients, variant, endpoints, target, policy, metadata, resource_b)",
         ])
     }
 
