@@ -15,6 +15,21 @@ struct SuiteLoaderTests {
         }
     }
 
+    static let shippedProbeIDs = SuiteLoader().load(paths: [TestSupport.suitesFolder]).suites.flatMap(\.probes).map(\.id)
+
+    @Test("every shipped probe is in Suites/README.md's file table and its coverage of the seed page, and in README.md's catalogue",
+          arguments: shippedProbeIDs)
+    func documented(_ id: String) throws {
+        let language = try String(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("Suites/README.md"), encoding: .utf8)
+        let readme = try String(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let parts = language.components(separatedBy: "## Coverage of the seed page")
+        try #require(parts.count == 2, "Suites/README.md has no coverage section")
+        #expect(parts[0].contains("`\(id)`"), "not in Suites/README.md's file table")
+        #expect(parts[1].contains("`\(id)`"), "not in Suites/README.md's coverage of the seed page")
+        let catalogue = readme.components(separatedBy: "## Probes").last?.components(separatedBy: "\n## ").first ?? ""
+        #expect(catalogue.contains("`\(id)`"), "not in README.md's Probes table")
+    }
+
     @Test("mistakes in a suite are reported with file:line:col")
     func reportsMistakes() throws {
         let path = try TestSupport.write("""
