@@ -141,7 +141,9 @@ private struct SuiteParse {
             if let role = step.action.role, !roles.contains(role) {
                 reader.error(stepNode, "step '\(step.name)' acts as '\(role.rawValue)', which is not in this probe's roles")
             }
+            if let problem = Self.consumesShared(step, steps: steps) { reader.error(stepNode, problem) }
             scope.steps[step.name] = step.action.keyword
+            scope.sharedSteps[step.name] = step.shared ? step.action.keyword : nil
             steps.append(step)
         }
         if let stepsNode = map["steps"], steps.isEmpty, !reader.hasErrors { reader.error(stepsNode, "steps: a probe needs at least one step") }
@@ -172,6 +174,46 @@ private struct SuiteParse {
             guard let because = map["because"].flatMap({ reader.string($0, "because") }), values.count >= 2 else { return nil }
             return SkipCondition(comparison: comparison, values: values, because: because)
         }
+    }
+
+    /// Why an action cannot be shared between probes, if it cannot: only a signed-in browser's
+    /// authorization request, a code redemption of such a shared request (as it comes), and a
+    /// client credentials grant give every probe the same thing.
+    private static func unsharable(_ action: Action, scope: ReferenceScope) -> String? {
+        switch action {
+        case .authorize(let p):
+            return p.browser == .signedIn ? nil : "a signed-out browser's request is no control to share"
+        case .token(let p):
+            guard let from = p.from, scope.sharedSteps[from] != nil else {
+                return "a shared token step redeems the code of a shared authorize step ('from')"
+            }
+            if case .inherit = p.code, case .inherit = p.redirectURI, case .inherit = p.codeVerifier { return nil }
+            return "a shared token step redeems the code as its authorize step got it, with no code, redirect_uri or code_verifier of its own"
+        case .clientCredentials: return nil
+        default: return "only authorize, token and client_credentials steps can be shared"
+        }
+    }
+
+    /// Why a step would spoil an outcome other probes share, if it would: a shared code is
+    /// redeemed once, by a shared token step; shared tokens are read, never refreshed or revoked.
+    private static func consumesShared(_ step: Step, steps: [Step]) -> String? {
+        let shared = Dictionary(steps.filter(\.shared).map { ($0.name, $0.action.keyword) }, uniquingKeysWith: { first, _ in first })
+        if case .token(let p) = step.action, let from = p.from, shared[from] != nil, !step.shared {
+            return "step '\(step.name)' redeems the code of shared step '\(from)': mark it shared too, or make '\(from)' its own"
+        }
+        let consuming: Bool = switch step.action {
+        case .refresh, .revoke: true
+        default: false
+        }
+        for reference in step.action.templates.flatMap(\.references) where reference.path.count >= 2 && shared[reference.path[0]] != nil {
+            if reference.path[1] == "code" {
+                return "step '\(step.name)' uses the code of shared step '\(reference.path[0])', which only a shared token step may redeem"
+            }
+            if consuming, ["access_token", "refresh_token", "id_token"].contains(reference.path[1]) {
+                return "step '\(step.name)' would \(step.action.keyword) a token of shared step '\(reference.path[0])', which other probes read: take the tokens in a step of its own"
+            }
+        }
+        return nil
     }
 
     static func endpoint(for action: Action) -> EndpointKind? {
@@ -214,7 +256,7 @@ private struct SuiteParse {
 
     private func step(_ node: Node, index: Int, scope: ReferenceScope) -> Step? {
         guard let map = reader.mapping(node, "a step") else { return nil }
-        map.check(reader, "step", allowed: ["name", "when", "otherwise", "because", "wait", "require", "expect"] + Self.actionKeys)
+        map.check(reader, "step", allowed: ["name", "when", "otherwise", "because", "wait", "shared", "require", "expect"] + Self.actionKeys)
         let actionEntries = map.entries.filter { Self.actionKeys.contains($0.key) }
         guard actionEntries.count == 1, let actionEntry = actionEntries.first else {
             reader.error(node, "a step takes exactly one action (\(Self.actionKeys.joined(separator: ", "))), found \(actionEntries.count)")
@@ -237,6 +279,10 @@ private struct SuiteParse {
             step.skipProbeUnlessWhen = true
         }
         step.wait = map["wait"].flatMap { template($0, "wait", scope: scope) }
+        if let node = map["shared"], let shared = reader.bool(node, "shared") {
+            step.shared = shared
+            if shared, let problem = Self.unsharable(action, scope: scope) { reader.error(node, "shared: \(problem)") }
+        }
         if let node = map["because"] {
             if !step.skipProbeUnlessWhen { reader.error(node, "because: gives the reason of 'otherwise: skip', which this step lacks") }
             step.because = reader.string(node, "because")
@@ -526,6 +572,8 @@ private struct ReferenceScope {
     var hasMatrix = false
     /// Earlier steps by name, with their action keyword.
     var steps: [String: String] = [:]
+    /// The earlier steps marked `shared`.
+    var sharedSteps: [String: String] = [:]
 
     static let clientFields = ["client_id", "redirect_uri", "scope"]
     static let targetFields = ["issuer", "name", "unallowed_scope"]

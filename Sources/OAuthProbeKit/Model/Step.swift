@@ -11,6 +11,9 @@ public struct Step: Sendable {
     public var because: String?
     /// Seconds to wait before the step is sent (a template: a grace window from the policy).
     public var wait: Template?
+    /// Sent once per run and target: every probe that takes the same shared step (same action,
+    /// same parameters) reads the one outcome. For controls and for tokens that are only read.
+    public var shared = false
     /// The longest wait a step may ask for: a probe must not hang a pipeline (an opt-in `slow`
     /// probe waits out a ten-minute code lifetime).
     public static let longestWait = 900

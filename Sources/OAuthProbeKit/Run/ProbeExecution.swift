@@ -44,6 +44,7 @@ struct ProbeExecution {
         var context = TemplateContext(target: target, endpoints: endpoints, variant: item.variant)
         var notes: [String] = []
         var controlSucceeded = false
+        var sharedKeys: [String: String] = [:]
         do {
             for binding in item.probe.bindings {
                 context.bindings[binding.name] = try context.render(binding.value)
@@ -59,7 +60,24 @@ struct ProbeExecution {
                     continue
                 }
                 try await pause(before: step, context)
-                var outcome = try await perform(step, context: context, session: session)
+                var outcome: StepOutcome
+                if step.shared {
+                    let key = try sharedKey(step, context: context, keys: sharedKeys)
+                    sharedKeys[step.name] = key
+                    let start = session.evidence.count
+                    let (shared, fresh) = try await self.shared.sharedStep(key) {
+                        let outcome = try await perform(step, context: context, session: session)
+                        return TargetSession.SharedOutcome(outcome: outcome, exchanges: session.evidence(since: start),
+                                                           secrets: Self.secretFields.compactMap { outcome.fields[$0] })
+                    }
+                    if !fresh {
+                        session.adopt(shared, step: step.name)
+                        notes.append("\(step.name): shared with an earlier probe of this run")
+                    }
+                    outcome = shared.outcome
+                } else {
+                    outcome = try await perform(step, context: context, session: session)
+                }
                 if outcome.serverFailure != nil, controlSucceeded, !step.expect.isEmpty,
                    previousFailure == ServerFailure(step: step.name, answer: outcome.answer) {
                     outcome.serverErrorTakenAsRefusal = true
@@ -95,6 +113,29 @@ struct ProbeExecution {
             return (.error, "\(error)")
         }
         return (.pass, notes.joined(separator: "; "))
+    }
+
+    /// Values of a shared outcome that are secrets.
+    static let secretFields = ["access_token", "refresh_token", "id_token", "code", "code_verifier"]
+
+    /// What makes two shared steps the same: the action, its role and every parameter as
+    /// rendered, and for a code redemption, the key of the authorize step it redeems.
+    private func sharedKey(_ step: Step, context: TemplateContext, keys: [String: String]) throws -> String {
+        func rendered(_ name: String, _ template: Template?) throws -> String {
+            "\(name)=\(try template.map(context.render) ?? "-")"
+        }
+        var parts = [step.action.keyword, step.action.role?.rawValue ?? ""]
+        switch step.action {
+        case .authorize(let p):
+            parts += [try rendered("client_id", p.clientID), try rendered("redirect_uri", p.redirectURI),
+                      try rendered("response_type", p.responseType), try rendered("scope", p.scope),
+                      try rendered("code_verifier", p.codeVerifier), "pkce=\(p.pkce.rawValue)", "browser=\(p.browser.rawValue)"]
+            parts += try p.extra.map { try rendered($0.name, $0.value) }
+        case .token(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", "from=\(p.from.flatMap { keys[$0] } ?? "-")"]
+        case .clientCredentials(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", try rendered("scope", p.scope)]
+        default: throw ProbeError("step '\(step.name)': a \(step.action.keyword) step cannot be shared")
+        }
+        return parts.joined(separator: "\n")
     }
 
     /// Waits as long as the step's `wait` says (a grace window the target declares).

@@ -35,6 +35,22 @@ final class ProbeSession: @unchecked Sendable {
 
     var evidence: [RecordedExchange] { lock.withLock { exchanges } }
 
+    /// The exchanges recorded since `start` (an index into the evidence), for a shared step.
+    func evidence(since start: Int) -> [RecordedExchange] { lock.withLock { Array(exchanges[min(start, exchanges.count)...]) } }
+
+    /// Takes in a step another probe sent: its secrets, so this probe's reports redact them, and
+    /// its exchanges, as this step's evidence.
+    func adopt(_ shared: TargetSession.SharedOutcome, step: String) {
+        shared.secrets.forEach(redactor.remember)
+        lock.withLock {
+            exchanges += shared.exchanges.map { exchange in
+                var exchange = exchange
+                exchange.step = step
+                return exchange
+            }
+        }
+    }
+
     /// Runs an authorization flow in the browser with the target's signed-in session (see
     /// `TargetSession.inSignedInBrowser`).
     func inSignedInBrowser<T: Sendable>(_ flow: (_ hasSession: Bool) async throws -> TargetSession.FlowResult<T>) async throws -> T {

@@ -16,6 +16,7 @@ final class TargetSession: @unchecked Sendable {
     private var sessionGeneration = 0
     private var renewedSessions = 0
     private var latestSignIn: SignInRecord?
+    private var sharedSteps: [String: SharedStep] = [:]
     private var figures = TargetLoad()
     private let pacer: Pacer?
 
@@ -113,6 +114,70 @@ final class TargetSession: @unchecked Sendable {
 
     func record(_ signIn: SignInRecord) {
         lock.withLock { latestSignIn = signIn }
+    }
+
+    /// A shared step's outcome, what was exchanged to get it, and the secrets it holds (codes,
+    /// tokens), which the redactor of every probe that reads it must know.
+    struct SharedOutcome: Sendable {
+        var outcome: StepOutcome
+        var exchanges: [RecordedExchange]
+        var secrets: [String]
+    }
+
+    private enum SharedStep {
+        case running(waiting: [CheckedContinuation<SharedOutcome?, Never>])
+        case done(SharedOutcome)
+    }
+
+    /// The outcome of the shared step `key`: the first probe to ask sends it (`send`), the
+    /// others wait for its outcome. An outcome that decides nothing (the server failed, the
+    /// answer was undecided) or an error is not kept: the next probe to ask sends it again.
+    /// Nil `fresh` in the answer: this probe sent it itself.
+    func sharedStep(_ key: String, send: () async throws -> SharedOutcome) async throws -> (SharedOutcome, fresh: Bool) {
+        while true {
+            let kept: SharedOutcome?? = lock.withLock {
+                switch sharedSteps[key] {
+                case .done(let outcome)?: return .some(outcome)
+                case .running?: return .some(nil)
+                case nil:
+                    sharedSteps[key] = .running(waiting: [])
+                    return .none
+                }
+            }
+            switch kept {
+            case .some(let outcome?): return (outcome, false)
+            case .some(nil):
+                let outcome = await withCheckedContinuation { continuation in
+                    lock.withLock {
+                        switch sharedSteps[key] {
+                        case .running(let waiting)?: sharedSteps[key] = .running(waiting: waiting + [continuation])
+                        case .done(let outcome)?: continuation.resume(returning: outcome)
+                        case nil: continuation.resume(returning: nil)
+                        }
+                    }
+                }
+                if let outcome { return (outcome, false) }
+            case .none:
+                do {
+                    let outcome = try await send()
+                    let decisive = outcome.outcome.serverFailure == nil && outcome.outcome.undecided == nil
+                    finish(key, decisive ? outcome : nil)
+                    return (outcome, true)
+                } catch {
+                    finish(key, nil)
+                    throw error
+                }
+            }
+        }
+    }
+
+    private func finish(_ key: String, _ outcome: SharedOutcome?) {
+        let waiting: [CheckedContinuation<SharedOutcome?, Never>] = lock.withLock {
+            guard case .running(let waiting)? = sharedSteps[key] else { return [] }
+            sharedSteps[key] = outcome.map(SharedStep.done)
+            return waiting
+        }
+        waiting.forEach { $0.resume(returning: outcome) }
     }
 
     /// Runs `flow` right after `consent`, with no other probe's consent in between: declared
