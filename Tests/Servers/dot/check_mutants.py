@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit
 
 import requests
+from jwcrypto import jwk, jws
 
 
 HERE = Path(__file__).resolve().parent
@@ -115,9 +116,10 @@ class Issuer:
     # --- front channel ------------------------------------------------------------------------
 
     def authorize(self, role="public", response_type="code", scope="openid read", redirect_uri=None,
-                  pkce="S256", client_id=None):
+                  pkce="S256", client_id=None, request_uri=None):
         """Runs an authorization request in the browser (sign-in and consent included) and returns
-        where the browser was sent off the server: {"location", "params", "verifier", ...}."""
+        where the browser was sent off the server: {"location", "params", "verifier", ...}. With
+        request_uri, the browser sends client_id and that request_uri alone (RFC 9126 section 4)."""
         state, nonce, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_urlsafe(40)
         query = {
             "response_type": response_type,
@@ -131,6 +133,8 @@ class Issuer:
             query.update(code_challenge=b64url(sha256(verifier.encode()).digest()), code_challenge_method="S256")
         elif pkce == "plain":
             query.update(code_challenge=verifier, code_challenge_method="plain")
+        if request_uri:
+            query = {"client_id": query["client_id"], "request_uri": request_uri}
         url = f"{self.issuer}/authorize/?{urlencode(query, quote_via=quote)}"
         response = self._send("GET", url, self.browser)
         for _ in range(8):
@@ -598,6 +602,91 @@ def check_login_elsewhere(issuer):
     return location.startswith("https://localhost:"), f"signed-out browser sent to {location[:70]}"
 
 
+# --- pushed authorization requests (RFC 9126) and DPoP (RFC 9449) -----------------------------
+
+
+def pushed_request_uri(issuer, role="confidential"):
+    """A request_uri from the PAR endpoint for an ordinary code request of the role."""
+    verifier = secrets.token_urlsafe(40)
+    data = {"response_type": "code", "client_id": CLIENTS[role][0], "redirect_uri": CLIENTS[role][2],
+            "scope": "openid read", "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
+            "code_challenge": b64url(sha256(verifier.encode()).digest()), "code_challenge_method": "S256"}
+    return issuer._client_request("par/", role, data).json()["request_uri"]
+
+
+def check_request_uri_reused(issuer):
+    request_uri = pushed_request_uri(issuer)
+    first = issuer.authorize("confidential", request_uri=request_uri)
+    second = issuer.authorize("confidential", request_uri=request_uri)
+    return "code" in first["params"] and "code" in second["params"], f"second use: {second['location'] or second.get('status')}"
+
+
+def check_request_uri_other_client(issuer):
+    outcome = issuer.authorize("confidential_b", request_uri=pushed_request_uri(issuer, "confidential"))
+    return "code" in outcome["params"], f"client B presenting A's request_uri: {outcome['location'] or outcome.get('status')}"
+
+
+def check_par_not_enforced(issuer):
+    """Metadata requires PAR, and a plain authorization request still gets a code."""
+    required = issuer.discovery().json().get("require_pushed_authorization_requests") is True
+    outcome = issuer.authorize("confidential")
+    return required and "code" in outcome["params"], f"required {required}, plain request: {outcome['location'] or outcome.get('status')}"
+
+
+def dpop_proof(key, method, url, access_token=None):
+    claims = {"jti": secrets.token_urlsafe(16), "htm": method, "htu": url, "iat": int(time.time())}
+    if access_token:
+        claims["ath"] = b64url(sha256(access_token.encode()).digest())
+    proof = jws.JWS(json.dumps(claims).encode())
+    proof.add_signature(key, alg="ES256", protected={"typ": "dpop+jwt", "alg": "ES256", "jwk": key.export_public(as_dict=True)})
+    return proof.serialize(compact=True)
+
+
+def dpop_token(issuer, key):
+    """A service token bound to the key (client_credentials with a DPoP proof), or None."""
+    url = f"{issuer.issuer}/token/"
+    response = issuer._send("POST", url, data={"grant_type": "client_credentials", "scope": "read"},
+                            auth=CLIENTS["service"][:2], headers={"DPoP": dpop_proof(key, "POST", url)})
+    body = response.json()
+    return body["access_token"] if body.get("token_type") == "DPoP" else None
+
+
+def dpop_resource(issuer, token, proof=None, scheme="DPoP"):
+    headers = {"Authorization": f"{scheme} {token}"}
+    if proof:
+        headers["DPoP"] = proof
+    return issuer._send("GET", f"{issuer.base}/api/me", headers=headers)
+
+
+def check_dpop_bearer(issuer):
+    key = jwk.JWK.generate(kty="EC", crv="P-256")
+    token = dpop_token(issuer, key)
+    if token is None:
+        return False, "no DPoP-bound token"
+    with_proof = dpop_resource(issuer, token, dpop_proof(key, "GET", f"{issuer.base}/api/me", token)).status_code
+    as_bearer = dpop_resource(issuer, token, scheme="Bearer").status_code
+    return with_proof == 200 and as_bearer == 200, f"with a proof {with_proof}, as a bearer token {as_bearer}"
+
+
+def check_dpop_replay(issuer):
+    key = jwk.JWK.generate(kty="EC", crv="P-256")
+    token = dpop_token(issuer, key)
+    if token is None:
+        return False, "no DPoP-bound token"
+    proof = dpop_proof(key, "GET", f"{issuer.base}/api/me", token)
+    first, again = (dpop_resource(issuer, token, proof).status_code for _ in range(2))
+    return first == 200 and again == 200, f"a proof {first}, the same proof again {again}"
+
+
+def check_dpop_bent(issuer, method, url):
+    key = jwk.JWK.generate(kty="EC", crv="P-256")
+    token = dpop_token(issuer, key)
+    if token is None:
+        return False, "no DPoP-bound token"
+    status = dpop_resource(issuer, token, dpop_proof(key, method, url, token)).status_code
+    return status == 200, f"a proof for {method} {url.rsplit('/', 2)[-1]}: {status}"
+
+
 CHECKS = {
     "metadata-http-endpoint": check_metadata_http,
     "https-same-port-plain": check_same_port,
@@ -653,6 +742,14 @@ CHECKS = {
     "refresh-not-client-bound": check_stolen_refresh,
     "token-reused": check_token_reused,
     "revoke-cross-client": check_revoke_cross_client,
+    "par-request-uri-reusable": check_request_uri_reused,
+    "par-request-uri-any-client": check_request_uri_other_client,
+    "par-required-not-enforced": check_par_not_enforced,
+    "par-required": check_par_not_enforced,
+    "dpop-bound-token-accepts-bearer": check_dpop_bearer,
+    "dpop-proof-replay-accepted": check_dpop_replay,
+    "dpop-htu-unchecked": lambda issuer: check_dpop_bent(issuer, "GET", f"{issuer.base}/api/other"),
+    "dpop-htm-unchecked": lambda issuer: check_dpop_bent(issuer, "POST", f"{issuer.base}/api/me"),
     "refusal-200-empty": check_refusal_200,
     "refusal-with-token": check_refusal_with_token,
     "login-other-origin": check_login_elsewhere,

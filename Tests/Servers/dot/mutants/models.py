@@ -28,3 +28,8 @@ class JwtAccessToken(models.Model):
     access_token = models.OneToOneField(
         oauth2_settings.ACCESS_TOKEN_MODEL, on_delete=models.CASCADE, related_name="+"
     )
+
+
+# What pushed authorization requests and DPoP proofs leave behind, in a module of their own that
+# mutants/par.py and mutants/dpop.py import directly (see mutants/records.py).
+from .records import DPoPProofUse, PushedAuthorizationRequest  # noqa: E402,F401

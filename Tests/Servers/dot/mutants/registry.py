@@ -82,6 +82,14 @@ class Break(enum.Enum):
     CODE_REPLAY_KEEPS_TOKENS = "replaying a code does not revoke what it issued"
     STATE_LOST_AT_CONSENT = "the consent form does not carry state"
     NO_ISS_ON_ERRORS = "error redirects carry no iss"
+    # Pushed authorization requests (RFC 9126) and DPoP (RFC 9449): mutants/par.py, mutants/dpop.py
+    PAR_REQUEST_URI_REUSABLE = "a request_uri may be presented again after its first use"
+    PAR_REQUEST_URI_ANY_CLIENT = "a request_uri is served as pushed whatever client_id the authorization request names"
+    PAR_REQUIRED_NOT_ENFORCED = "authorization requests without a request_uri are served although metadata requires PAR"
+    DPOP_BOUND_TOKEN_ACCEPTS_BEARER = "the resources take a DPoP-bound access token sent as a bearer token, without a proof"
+    DPOP_PROOF_REPLAY_ACCEPTED = "a DPoP proof's jti is not remembered, so the same proof is taken again"
+    DPOP_HTU_UNCHECKED = "a DPoP proof's htu is not compared with the request's URL"
+    DPOP_HTM_UNCHECKED = "a DPoP proof's htm is not compared with the request's method"
     # Broken answers
     REFUSAL_200_EMPTY = "a refused token request is answered 200 {}"
     REFUSAL_WITH_TOKEN = "a refused token request is answered with its error and an access_token field"
@@ -250,6 +258,16 @@ MUTATIONS = [
     # Handing a stored token out again needs it stored in plaintext.
     _mutation("token-reused", Break.TOKEN_REUSED, oauth2={"COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": False}),
     _mutation("revoke-cross-client", Break.REVOKE_ANY_CLIENT),
+    # Pushed authorization requests and DPoP: the clean issuer offers both and requires neither.
+    # PAR_REQUIRED (a `django` setting, mutants/par.py): metadata says require_pushed_authorization_requests.
+    _mutation("par-request-uri-reusable", Break.PAR_REQUEST_URI_REUSABLE),
+    _mutation("par-request-uri-any-client", Break.PAR_REQUEST_URI_ANY_CLIENT),
+    _mutation("par-required-not-enforced", Break.PAR_REQUIRED_NOT_ENFORCED, django={"PAR_REQUIRED": True}),
+    _mutation("par-required", django={"PAR_REQUIRED": True}),
+    _mutation("dpop-bound-token-accepts-bearer", Break.DPOP_BOUND_TOKEN_ACCEPTS_BEARER),
+    _mutation("dpop-proof-replay-accepted", Break.DPOP_PROOF_REPLAY_ACCEPTED),
+    _mutation("dpop-htu-unchecked", Break.DPOP_HTU_UNCHECKED),
+    _mutation("dpop-htm-unchecked", Break.DPOP_HTM_UNCHECKED),
     # Broken answers, aimed at the harness's judgement rather than at one practice
     _mutation("refusal-200-empty", Break.REFUSAL_200_EMPTY),
     _mutation("refusal-with-token", Break.REFUSAL_WITH_TOKEN),

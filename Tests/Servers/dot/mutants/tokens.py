@@ -17,6 +17,7 @@ from jwcrypto.common import JWException
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
+from . import dpop
 from .registry import current
 
 
@@ -39,6 +40,8 @@ def jwt_access_token(request):
         "exp": issued_at + int(request.expires_in),
         "jti": uuid.uuid4().hex,
     }
+    if dpop.binding():
+        claims["cnf"] = {"jkt": dpop.binding()}  # RFC 9449 section 6.1: bound to the DPoP proof's key
     key = _signing_key()
     token = jwt.JWT(header={"alg": "RS256", "typ": "at+jwt", "kid": key.thumbprint()}, claims=claims)
     token.make_signed_token(key)

@@ -1,22 +1,28 @@
 """The URLs of one issuer, below its prefix /m/<name>/ (mutants/wsgi.py moves the prefix to SCRIPT_NAME).
 
 The hardened URL set (dotserver/urls.py), with this package's views in place of DOT's where an
-issuer differs.
+issuer differs; pushed authorization requests (mutants/par.py) and DPoP (mutants/dpop.py) wrap them.
 """
 
 from django.contrib.auth.views import LoginView
 from django.urls import URLPattern, include, path
 from oauth2_provider import urls as dot_urls
+from oauth2_provider import views as dot_views
 
-from . import views
+from . import dpop, par, views
+
+
+def _metadata(view):
+    return par.advertised(dpop.advertised(view))
 
 
 _OURS = {
-    "authorize": views.AuthorizationView.as_view(),
-    "token": views.TokenView.as_view(),
-    "oidc-connect-discovery-info": views.ConnectDiscoveryInfoView.as_view(),
-    "oauth-server-metadata": views.OAuthServerMetadataView.as_view(),
-    "oauth-server-metadata-issuer": views.OAuthServerMetadataView.as_view(),
+    "authorize": par.authorization_view(views.AuthorizationView.as_view()),
+    "token": dpop.token_view(views.TokenView.as_view()),
+    "user-info": dpop.resource_view(dot_views.UserInfoView.as_view()),
+    "oidc-connect-discovery-info": _metadata(views.ConnectDiscoveryInfoView.as_view()),
+    "oauth-server-metadata": _metadata(views.OAuthServerMetadataView.as_view()),
+    "oauth-server-metadata-issuer": _metadata(views.OAuthServerMetadataView.as_view()),
 }
 
 
@@ -27,8 +33,9 @@ def _ours(patterns):
 _dot_patterns = _ours(dot_urls.metadata_urlpatterns + dot_urls.base_urlpatterns + dot_urls.oidc_urlpatterns)
 
 urlpatterns = [
+    path("o/par/", par.push, name="pushed-authorization-request"),
     path("o/", include((_dot_patterns, "oauth2_provider"), namespace="oauth2_provider")),
     path("", include((_ours(dot_urls.metadata_urlpatterns), "dot_root_metadata"), namespace="dot_root_metadata")),
     path("accounts/login/", LoginView.as_view(), name="login"),
-    path("api/me", views.MeView.as_view(), name="api-me"),
+    path("api/me", dpop.resource_view(views.MeView.as_view()), name="api-me"),
 ]

@@ -36,6 +36,7 @@ from oauthlib.oauth2.rfc6749.tokens import random_token_generator
 
 from dotserver.validators import NoPublicRefreshValidator
 
+from . import dpop
 from .models import CodeRedemption, JwtAccessToken
 from .registry import Break, current, on
 from .tokens import unverified_parts
@@ -206,7 +207,8 @@ class IssuerValidator(NoPublicRefreshValidator):
         ).exclude(token="")
         for candidate in candidates.order_by("-expires"):
             parts = unverified_parts(candidate.token)
-            if parts and parts[1].get("iss") == current().issuer:
+            # A token bound to a DPoP key only for a request bound to the same key (mutants/dpop.py).
+            if parts and parts[1].get("iss") == current().issuer and dpop.bound_key(parts[1]) == dpop.binding():
                 token["access_token"] = candidate.token
                 token["expires_in"] = int((candidate.expires - timezone.now()).total_seconds())
                 token.pop("refresh_token", None)
