@@ -12,8 +12,19 @@ public final class HTTPAgent: Sendable {
     public let settings: TransportSettings
     private let handle: CurlHandle
     private let queue: DispatchQueue
-    /// The CA bundle the agent trusts (system bundle plus `caFile`), or nil for libcurl's default.
-    private let trustBundle: Data?
+    private let trust: TrustAnchors
+
+    /// Where the agent finds the certificates it trusts: the system's, plus `caFile` if given.
+    enum TrustAnchors: Sendable {
+        /// libcurl's default bundle (no extra anchors, or no system directory to look them up in).
+        case libcurlDefault
+        /// The system's hashed certificate directory, where OpenSSL reads only the certificate a
+        /// chain needs, and the extra anchors' file: no bundle of every CA is parsed per
+        /// connection (that parse was most of the harness's CPU).
+        case directory(String, extraFile: String?)
+        /// The system bundle and the extra anchors in one blob, where there is no directory.
+        case bundle(Data)
+    }
 
     public init(settings: TransportSettings) throws(WireError) {
         _ = curlGlobalInit
@@ -21,26 +32,33 @@ public final class HTTPAgent: Sendable {
             throw WireError.other(code: -1, message: "libcurl could not create a handle")
         }
         let handle = CurlHandle(raw)
-        var bundle: Data?
-        if let caFile = settings.caFile {
-            guard let extra = FileManager.default.contents(atPath: caFile) else {
-                throw WireError.tls("cannot read CA file \(caFile)")
-            }
-            // Added to the system anchors, not replacing them: read the bundle libcurl would use.
-            var combined = Data()
-            var defaultPath: UnsafeMutablePointer<CChar>?
-            if oap_curl_getinfo_string(raw, CURLINFO_CAINFO, &defaultPath) == CURLE_OK,
-               let defaultPath, let system = FileManager.default.contents(atPath: String(cString: defaultPath)) {
-                combined.append(system)
-                combined.append(contentsOf: Array("\n".utf8))
-            }
-            combined.append(extra)
-            bundle = combined
-        }
         self.settings = settings
         self.handle = handle
-        self.trustBundle = bundle
+        self.trust = try Self.trustAnchors(raw, caFile: settings.caFile)
         self.queue = DispatchQueue(label: "oauthprobe.wire.agent")
+    }
+
+    private static func trustAnchors(_ raw: UnsafeMutableRawPointer, caFile: String?) throws(WireError) -> TrustAnchors {
+        func defaultPath(_ info: CURLINFO) -> String? {
+            var path: UnsafeMutablePointer<CChar>?
+            guard oap_curl_getinfo_string(raw, info, &path) == CURLE_OK, let path else { return nil }
+            return String(cString: path)
+        }
+        if let caFile, FileManager.default.contents(atPath: caFile) == nil { throw WireError.tls("cannot read CA file \(caFile)") }
+        var isDirectory: ObjCBool = false
+        if let directory = defaultPath(CURLINFO_CAPATH), FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
+           isDirectory.boolValue {
+            return .directory(directory, extraFile: caFile)
+        }
+        guard let caFile, let extra = FileManager.default.contents(atPath: caFile) else { return .libcurlDefault }
+        // Added to the system anchors, not replacing them: read the bundle libcurl would use.
+        var combined = Data()
+        if let bundle = defaultPath(CURLINFO_CAINFO), let system = FileManager.default.contents(atPath: bundle) {
+            combined.append(system)
+            combined.append(contentsOf: Array("\n".utf8))
+        }
+        combined.append(extra)
+        return .bundle(combined)
     }
 
     /// Sends one request and waits for its response without holding a cooperative thread.
@@ -195,8 +213,13 @@ public final class HTTPAgent: Sendable {
             set(oap_curl_setopt_string(h, CURLOPT_PROTOCOLS_STR, "http,https"))
             set(oap_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1))
             set(oap_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2))
-            if let trustBundle {
-                trustBundle.withUnsafeBytes { bytes in
+            switch trust {
+            case .libcurlDefault: break
+            case .directory(let directory, let extraFile):
+                set(oap_curl_setopt_string(h, CURLOPT_CAPATH, directory))
+                set(oap_curl_setopt_string(h, CURLOPT_CAINFO, extraFile))
+            case .bundle(let bundle):
+                bundle.withUnsafeBytes { bytes in
                     set(oap_curl_setopt_blob(h, CURLOPT_CAINFO_BLOB, bytes.baseAddress, bytes.count))
                 }
             }
