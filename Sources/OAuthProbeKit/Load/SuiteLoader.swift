@@ -177,8 +177,9 @@ private struct SuiteParse {
     }
 
     /// Why an action cannot be shared between probes, if it cannot: only a signed-in browser's
-    /// authorization request, a code redemption of such a shared request (as it comes), and a
-    /// client credentials grant give every probe the same thing.
+    /// authorization request, a code redemption of such a shared request (as it comes), a client
+    /// credentials grant and a raw request (one that changes nothing: the suite's word) give
+    /// every probe the same thing.
     private static func unsharable(_ action: Action, scope: ReferenceScope) -> String? {
         switch action {
         case .authorize(let p):
@@ -189,8 +190,8 @@ private struct SuiteParse {
             }
             if case .inherit = p.code, case .inherit = p.redirectURI, case .inherit = p.codeVerifier { return nil }
             return "a shared token step redeems the code as its authorize step got it, with no code, redirect_uri or code_verifier of its own"
-        case .clientCredentials: return nil
-        default: return "only authorize, token and client_credentials steps can be shared"
+        case .clientCredentials, .http: return nil
+        default: return "only authorize, token, client_credentials and http steps can be shared"
         }
     }
 

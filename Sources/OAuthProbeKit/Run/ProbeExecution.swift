@@ -133,6 +133,9 @@ struct ProbeExecution {
             parts += try p.extra.map { try rendered($0.name, $0.value) }
         case .token(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", "from=\(p.from.flatMap { keys[$0] } ?? "-")"]
         case .clientCredentials(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", try rendered("scope", p.scope)]
+        case .http(let p):
+            parts += [p.method, try rendered("url", p.url), try rendered("body", p.body), "plaintext=\(p.permitsPlaintext)"]
+            parts += try p.headers.map { try rendered($0.name, $0.value) }
         default: throw ProbeError("step '\(step.name)': a \(step.action.keyword) step cannot be shared")
         }
         return parts.joined(separator: "\n")
