@@ -21,7 +21,8 @@ public struct Secret: Sendable, Hashable, CustomStringConvertible {
 public enum Fingerprint {
     public static func of(_ value: String) -> String {
         let digest = SHA256.hash(data: Data(value.utf8))
-        let hex = digest.prefix(4).map { String(format: "%02x", $0) }.joined()
-        return "‹sha256:\(hex)›"
+        let digits = Array("0123456789abcdef".utf8)
+        let hex = digest.prefix(4).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }
+        return "‹sha256:\(String(decoding: hex, as: UTF8.self))›"
     }
 }

@@ -30,7 +30,7 @@ final class ProbeSession: @unchecked Sendable {
         self.endpoints = shared.endpoints
         self.shared = shared
         self.settings = settings
-        self.redactor = Redactor(secrets: shared.target.secrets)
+        self.redactor = Redactor(copying: shared.redactor)
     }
 
     var evidence: [RecordedExchange] { lock.withLock { exchanges } }
@@ -166,8 +166,7 @@ final class ProbeSession: @unchecked Sendable {
             if pair.count == 2 { redactor.remember(String(pair[1])) }
         }
         for header in response.headers where Self.isAntiForgery(header.name) { redactor.remember(header.value) }
-        if BrowserFlow.isHTML(response), response.text.range(of: "csrf|xsrf|authenticity_token|requestverificationtoken",
-                                                             options: [.regularExpression, .caseInsensitive]) != nil {
+        if BrowserFlow.isHTML(response), Self.mentionsAntiForgery(response.body) {
             for field in HTMLFormParser.parse(response.body).forms.flatMap(\.fields) where Self.isAntiForgery(field.name) {
                 redactor.remember(field.value)
             }
@@ -175,6 +174,15 @@ final class ProbeSession: @unchecked Sendable {
     }
 
     static let secretFields: Set<String> = ["access_token", "refresh_token", "id_token", "code", "device_code"]
+
+    /// Whether a page names an anti-forgery token at all (ASCII, any case): only then are its
+    /// forms read for one.
+    static func mentionsAntiForgery(_ body: Data) -> Bool {
+        let lowered = body.map { (65...90).contains($0) ? $0 | 0x20 : $0 }
+        return ["csrf", "xsrf", "authenticity_token", "requestverificationtoken"].contains { needle in
+            lowered.firstRange(of: Array(needle.utf8)) != nil
+        }
+    }
 
     /// Names of anti-forgery tokens in forms and headers: csrfmiddlewaretoken, X-CSRFToken, _csrf,
     /// X-XSRF-TOKEN, Rails' authenticity_token, ASP.NET's __RequestVerificationToken.
@@ -233,11 +241,8 @@ final class ProbeSession: @unchecked Sendable {
                                                                 method: client.authMethod.rawValue, secretOrigin: secret.origin)
         }
         let sent = ([exchange.url, exchange.requestBody ?? ""] + exchange.requestHeaders).joined(separator: "\n")
-        for secret in target.secrets {
-            guard let origin = secret.origin else { continue }
-            for form in [secret.value, FormEncoding.encode(secret.value)] where sent.contains(Fingerprint.of(form)) {
-                exchange.placeholders[Fingerprint.of(form)] = origin
-            }
+        for (fingerprint, origin) in shared.placeholders where sent.contains(fingerprint) {
+            exchange.placeholders[fingerprint] = origin
         }
     }
 }

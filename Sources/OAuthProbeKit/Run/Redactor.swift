@@ -14,6 +14,12 @@ public final class Redactor: @unchecked Sendable {
         secrets.forEach { remember($0.value) }
     }
 
+    /// A redactor that starts out knowing what `other` knows (a target's secrets, worked out once
+    /// for all its probes) and learns on its own from then on.
+    public init(copying other: Redactor) {
+        (learned, forms, matcher) = other.lock.withLock { (other.learned, other.forms, other.matcher) }
+    }
+
     #if DEBUG
     /// Every value any redactor in this process learned, kept in memory only, so the redaction
     /// test can search every artifact for the exact codes and tokens the run saw. Debug builds only.

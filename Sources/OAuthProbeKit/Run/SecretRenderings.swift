@@ -6,7 +6,23 @@ import Foundation
 /// also inside a longer base64 text such as Basic credentials; the inside of a JSON string as
 /// common encoders escape it; with HTML entities; and each of these in upper and in lower case.
 enum SecretRenderings {
+    /// Every form of `value`, worked out once per process: a token that many probes share is
+    /// learned by each of their redactors.
     static func of(_ value: String) -> Set<String> {
+        if let known = memo.lock.withLock({ memo.forms[value] }) { return known }
+        let forms = rendered(value)
+        memo.lock.withLock { memo.forms[value] = forms }
+        return forms
+    }
+
+    private final class Memo: @unchecked Sendable {
+        let lock = NSLock()
+        var forms: [String: Set<String>] = [:]
+    }
+
+    private static let memo = Memo()
+
+    private static func rendered(_ value: String) -> Set<String> {
         var forms: Set<String> = [value]
         forms.formUnion(percentEncodings(of: value))
         forms.formUnion(base64(of: Array(value.utf8)))

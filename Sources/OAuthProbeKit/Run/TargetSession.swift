@@ -20,10 +20,21 @@ final class TargetSession: @unchecked Sendable {
     private var figures = TargetLoad()
     private let pacer: Pacer?
 
+    /// Knows the target's secrets: every probe's redactor starts from a copy.
+    let redactor: Redactor
+    /// The fingerprints of the target's secrets (as they are, and form-encoded), with where each
+    /// comes from (`${env:WEB_SECRET}`): what reports show in their place.
+    let placeholders: [(fingerprint: String, origin: String)]
+
     init(target: Target, endpoints: EndpointMap, maxRequestsPerSecond: Double?) {
         self.target = target
         self.endpoints = endpoints
         self.pacer = maxRequestsPerSecond.map { Pacer(perSecond: $0) }
+        redactor = Redactor(secrets: target.secrets)
+        placeholders = target.secrets.flatMap { secret -> [(fingerprint: String, origin: String)] in
+            guard let origin = secret.origin else { return [] }
+            return Set([secret.value, FormEncoding.encode(secret.value)]).map { (Fingerprint.of($0), origin) }
+        }
     }
 
     var load: TargetLoad { lock.withLock { figures } }
