@@ -67,8 +67,21 @@ private struct SuiteParse {
 
     static let actionKeys = ["discover", "authorize", "token", "refresh", "client_credentials", "revoke", "resource", "http",
                              "password_grant", "verify_id_token", "introspect", "sign_in"]
-    static var idPattern: Regex<(Substring, Substring?, Substring, Substring?)> { #/^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)+$/# }
-    static var namePattern: Regex<Substring> { #/^[a-z][a-z0-9_-]*$/# }
+    /// `topic.check`: two or more dot-separated parts of lower-case words joined by single '-'.
+    static func isProbeID(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count >= 2 && parts.allSatisfy { part in
+            part.split(separator: "-", omittingEmptySubsequences: false).allSatisfy { word in
+                !word.isEmpty && word.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) }
+            }
+        }
+    }
+
+    /// A step, variant or `let` name: a lower-case letter, then letters, digits, '-' or '_'.
+    static func isName(_ text: String) -> Bool {
+        guard let first = text.utf8.first, (0x61...0x7A).contains(first) else { return false }
+        return text.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }
+    }
 
     func suite(_ root: Node) -> Suite? {
         guard let map = reader.mapping(root, "a suite file") else { return nil }
@@ -104,7 +117,7 @@ private struct SuiteParse {
         map.check(reader, "probe", allowed: ["id", "title", "practice", "refs", "severity", "roles", "endpoints", "let", "matrix", "skip_when", "steps", "opt_in"],
                   required: ["id", "title", "refs", "severity", "steps"])
         let id = map["id"].flatMap { reader.string($0, "id", longest: YAMLReader.longestName) } ?? ""
-        if let idNode = map["id"], !id.isEmpty, (try? Self.idPattern.wholeMatch(in: id)) == nil {
+        if let idNode = map["id"], !id.isEmpty, !Self.isProbeID(id) {
             reader.error(idNode, "id '\(id)' must be topic.check: lower case words joined by '-', parts by '.'")
         }
         let title = map["title"].flatMap { reader.string($0, "title") } ?? ""
@@ -543,7 +556,7 @@ private struct SuiteParse {
             reader.error(node, "\(what) is \(text.count) characters long; at most \(YAMLReader.longestName)")
             return false
         }
-        guard (try? Self.namePattern.wholeMatch(in: text)) != nil else {
+        guard Self.isName(text) else {
             reader.error(node, "\(what) '\(text)' must be lower case letters, digits, '-' or '_'")
             return false
         }
