@@ -404,9 +404,10 @@ struct ProbeExecution {
                 let flow = BrowserFlow(strategy: login.strategy, user: target.user, send: send, signsIn: !hasSession)
                 // Declared consent sets the user's grant on the server (Glewlwyd replaces it):
                 // the flow that relies on it runs before another probe's consent changes it.
+                let grant = [clientID, scope ?? "", redirectURI].joined(separator: " ")
                 let result = try await session.shared.withConsent(login.consent.isEmpty ? nil : {
                     try await declared.consent(values: values, send: send)
-                }) {
+                }, given: grant) {
                     try await flow.run(from: start)
                 }
                 if result.signedIn { session.shared.count { $0.signIns += 1 } }

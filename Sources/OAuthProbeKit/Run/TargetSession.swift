@@ -16,6 +16,8 @@ final class TargetSession: @unchecked Sendable {
     private var sessionGeneration = 0
     private var renewedSessions = 0
     private var latestSignIn: SignInRecord?
+    /// The grant the latest declared consent made (client and scope), while the server keeps it.
+    private var lastConsent: String?
     private var sharedSteps: [String: SharedStep] = [:]
     private var figures = TargetLoad()
     private let pacer: Pacer?
@@ -192,12 +194,19 @@ final class TargetSession: @unchecked Sendable {
     }
 
     /// Runs `flow` right after `consent`, with no other probe's consent in between: declared
-    /// consent calls set the user's grant on the server, and the next one may replace it.
-    func withConsent<T: Sendable>(_ consent: (() async throws -> Void)?, _ flow: () async throws -> T) async throws -> T {
+    /// consent calls set the user's grant on the server, and the next one may replace it. The
+    /// server remembers a grant, so the calls are made again only when the grant `given` (the
+    /// client and scope it names) differs from the one last made.
+    func withConsent<T: Sendable>(_ consent: (() async throws -> Void)?, given grant: String,
+                                  _ flow: () async throws -> T) async throws -> T {
         guard let consent else { return try await flow() }
         await consentGate.enter()
         do {
-            try await consent()
+            if lock.withLock({ lastConsent }) != grant {
+                lock.withLock { lastConsent = nil }
+                try await consent()
+                lock.withLock { lastConsent = grant }
+            }
             let value = try await flow()
             await consentGate.leave()
             return value
