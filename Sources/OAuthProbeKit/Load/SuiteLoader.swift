@@ -233,7 +233,7 @@ private struct SuiteParse {
 
     /// An authorize step that pushes its request first also needs the PAR endpoint.
     static func pushEndpoint(for action: Action) -> EndpointKind? {
-        if case .authorize(let p) = action, p.par { return .pushedAuthorizationRequest }
+        if case .authorize(let p) = action, p.par == true { return .pushedAuthorizationRequest }
         return nil
     }
 
@@ -416,10 +416,10 @@ private struct SuiteParse {
     /// `par: true` (push this request first) or `request_uri:` (present one pushed before) on an
     /// authorize step, and `client_auth`, which says how a push authenticates.
     private func pushedRequest(_ map: MappingView, _ keyword: String, into parameters: inout AuthorizeParameters, scope: ReferenceScope) {
-        parameters.par = map["par"].flatMap { reader.bool($0, "authorize.par") } ?? false
+        parameters.par = map["par"].flatMap { reader.bool($0, "authorize.par") }
         parameters.requestURI = map["request_uri"].flatMap { template($0, "authorize.request_uri", scope: scope) }
         if let node = map["request_uri"] {
-            if parameters.par { reader.error(node, "authorize: give 'par: true' (push this request) or 'request_uri' (one pushed before), not both") }
+            if parameters.par == true { reader.error(node, "authorize: give 'par: true' (push this request) or 'request_uri' (one pushed before), not both") }
             // The browser sends client_id and the request_uri alone (RFC 9126 §4): nothing else would go out.
             let unsent = ["redirect_uri", "response_type", "scope", "pkce", "code_verifier", "extra"].filter { map[$0] != nil }
             if !unsent.isEmpty {
@@ -428,7 +428,7 @@ private struct SuiteParse {
         }
         if let node = map["client_auth"] {
             parameters.clientAuth = reader.oneOf(node, "\(keyword).client_auth", ClientAuthentication.self) ?? .registered
-            if keyword == "authorize", !parameters.par { reader.error(node, "authorize.client_auth: only with 'par: true', where it says how the push authenticates") }
+            if keyword == "authorize", parameters.par != true { reader.error(node, "authorize.client_auth: only with 'par: true', where it says how the push authenticates") }
         }
     }
 

@@ -115,8 +115,9 @@ public struct AuthorizeParameters: Sendable {
     /// Extra query parameters, sent after the standard ones.
     public var extra: [(name: String, value: Template)]
     /// Push the parameters to the PAR endpoint first (RFC 9126) and send the browser with
-    /// client_id and the request_uri only.
-    public var par = false
+    /// client_id and the request_uri only. Unset: only when the metadata says
+    /// `require_pushed_authorization_requests` (§5), so every probe works on such a server.
+    public var par: Bool?
     /// Send the browser with client_id and this request_uri only (one pushed by an earlier step).
     public var requestURI: Template?
     /// How the push authenticates the client (with `par` and `push_authorization`).

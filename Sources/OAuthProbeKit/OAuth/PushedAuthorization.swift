@@ -4,6 +4,11 @@ import Foundation
 /// PAR endpoint in the back channel, authenticated as at the token endpoint, and gets a
 /// `request_uri`; the browser then carries `client_id` and that `request_uri` alone.
 enum PushedAuthorization {
+    /// Whether the metadata says every authorization request must be pushed (RFC 9126 §5).
+    static func required(by metadata: Metadata?) -> Bool {
+        metadata?["require_pushed_authorization_requests"] == .bool(true)
+    }
+
     /// The push (RFC 9126 §2.1): the authorization parameters as a form. `client_id` goes once:
     /// `ClientRequests` adds it to the body for every method but Basic, where the form keeps the
     /// one the authorization request names.

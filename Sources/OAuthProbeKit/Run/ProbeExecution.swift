@@ -397,11 +397,13 @@ struct ProbeExecution {
                 query.append((parameter.name, try DeclaredSignIn.render(parameter.value, values)))
             }
         }
-        // RFC 9126: the parameters pushed first, or a request_uri pushed before; the browser then
-        // carries client_id and the request_uri alone.
+        // RFC 9126: the parameters pushed first (as the step says, else as the metadata requires),
+        // or a request_uri pushed before; the browser then carries client_id and the request_uri alone.
         var pushed: PushedAuthorization.Sent?
-        if parameters.par || pushOnly {
-            guard let parURL = endpoints.url(.pushedAuthorizationRequest) else { throw ProbeError("the target has no pushed_authorization_request endpoint") }
+        if pushOnly || (parameters.par ?? (parameters.requestURI == nil && PushedAuthorization.required(by: endpoints.metadata))) {
+            guard let parURL = endpoints.url(.pushedAuthorizationRequest) else {
+                throw ProbeError("the target has no pushed_authorization_request endpoint\(parameters.par == nil ? ", yet its metadata requires pushed authorization requests" : "")")
+            }
             let sent = PushedAuthorization.Sent(state: state, nonce: nonce, codeVerifier: pkce.challenge == nil ? nil : pkce.verifier,
                                                 redirectURI: redirectURI, scope: scope)
             let request = PushedAuthorization.request(to: parURL, parameters: query, as: client, authentication: parameters.clientAuth)
