@@ -259,4 +259,35 @@ struct PushedAuthorizationDPoPTests {
             "22:53: error: push_authorization: unknown key 'browser'",
         ])
     }
+
+    @Test("a DPoP-bound token and a request_uri belong to one probe: neither can be a shared step")
+    func notShared() throws {
+        let path = try TestSupport.write("""
+            practice: Avoid Token Reuse
+            probes:
+              - id: par.sample
+                title: sample
+                refs: ["RFC 9126 §4"]
+                severity: low
+                roles: [confidential, service]
+                steps:
+                  - name: tokens
+                    shared: true
+                    client_credentials: { client: service, dpop: true }
+                  - name: pushed
+                    shared: true
+                    authorize: { client: confidential, par: true }
+                  - name: again
+                    authorize: { client: confidential, request_uri: "{{pushed.request_uri}}" }
+                  - name: presented
+                    shared: true
+                    authorize: { client: confidential, request_uri: "urn:x" }
+            """)
+        let (_, diagnostics) = SuiteLoader().load(file: path)
+        #expect(TestSupport.positions(diagnostics) == [
+            "10:17: error: shared: a DPoP-bound token is bound to its probe's own key, which no other probe holds",
+            "15:9: error: step 'again' presents the request_uri of shared step 'pushed', which its first presentation uses up",
+            "18:17: error: shared: a request_uri is presented once, by one probe",
+        ])
+    }
 }

@@ -184,7 +184,12 @@ private struct SuiteParse {
     private static func unsharable(_ action: Action, scope: ReferenceScope) -> String? {
         switch action {
         case .authorize(let p):
+            if p.requestURI != nil { return "a request_uri is presented once, by one probe" }
             return p.browser == .signedIn ? nil : "a signed-out browser's request is no control to share"
+        case .token(let p) where p.dpop:
+            return "a DPoP-bound token is bound to its probe's own key, which no other probe holds"
+        case .clientCredentials(let p) where p.dpop:
+            return "a DPoP-bound token is bound to its probe's own key, which no other probe holds"
         case .token(let p):
             guard let from = p.from, scope.sharedSteps[from] != nil else {
                 return "a shared token step redeems the code of a shared authorize step ('from')"
@@ -210,6 +215,9 @@ private struct SuiteParse {
         for reference in step.action.templates.flatMap(\.references) where reference.path.count >= 2 && shared[reference.path[0]] != nil {
             if reference.path[1] == "code" {
                 return "step '\(step.name)' uses the code of shared step '\(reference.path[0])', which only a shared token step may redeem"
+            }
+            if reference.path[1] == "request_uri" {
+                return "step '\(step.name)' presents the request_uri of shared step '\(reference.path[0])', which its first presentation uses up"
             }
             if consuming, ["access_token", "refresh_token", "id_token"].contains(reference.path[1]) {
                 return "step '\(step.name)' would \(step.action.keyword) a token of shared step '\(reference.path[0])', which other probes read: take the tokens in a step of its own"

@@ -130,6 +130,7 @@ struct ProbeExecution {
             parts += [try rendered("client_id", p.clientID), try rendered("redirect_uri", p.redirectURI),
                       try rendered("response_type", p.responseType), try rendered("scope", p.scope),
                       try rendered("code_verifier", p.codeVerifier), "pkce=\(p.pkce.rawValue)", "browser=\(p.browser.rawValue)"]
+            parts += ["par=\(p.par.map(String.init) ?? "-")", "push_client_auth=\(p.clientAuth.rawValue)"]
             parts += try p.extra.map { try rendered($0.name, $0.value) }
         case .token(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", "from=\(p.from.flatMap { keys[$0] } ?? "-")"]
         case .clientCredentials(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", try rendered("scope", p.scope)]
