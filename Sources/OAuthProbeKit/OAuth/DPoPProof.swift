@@ -73,9 +73,19 @@ public enum DPoPProof {
 /// One probe's DPoP key (a fresh P-256 key: a proof can only be made by whoever holds it), and the
 /// nonces servers asked for (RFC 9449 §8, §9), by origin.
 final class DPoPKey: @unchecked Sendable {
-    let privateKey = P256.Signing.PrivateKey()
     private let lock = NSLock()
+    private var key: P256.Signing.PrivateKey?
     private var nonces: [String: String] = [:]
+
+    /// Made on first use: most probes send no proof.
+    var privateKey: P256.Signing.PrivateKey {
+        lock.withLock {
+            if let key { return key }
+            let made = P256.Signing.PrivateKey()
+            key = made
+            return made
+        }
+    }
 
     var thumbprint: String { DPoPProof.thumbprint(of: privateKey.publicKey) }
 
