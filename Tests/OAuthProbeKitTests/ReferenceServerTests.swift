@@ -318,6 +318,28 @@ let verdictRows: [VerdictRow] = [
     VerdictRow(id: "oidc.at-hash[id-token-token]",
                dot: (.skip, .skip, "the public client may use no hybrid or implicit response type: no ID token in the front channel"),
                glewlwyd: (.skip, .pass, "strict refuses the response type; lax issues the ID token with a correct at_hash")),
+    // Pushed authorization requests and DPoP: features neither reference server offers as configured
+    VerdictRow(id: "par.request-uri-single-use",
+               dot: (.skip, .skip, "DOT 3.4.1 has no PAR endpoint (the mutant server adds one)"),
+               glewlwyd: (.skip, .skip, "provision.py leaves oauth-par-allowed off: metadata names no PAR endpoint")),
+    VerdictRow(id: "par.request-uri-client-bound",
+               dot: (.skip, .skip, "DOT 3.4.1 has no PAR endpoint (the mutant server adds one)"),
+               glewlwyd: (.skip, .skip, "provision.py leaves oauth-par-allowed off: metadata names no PAR endpoint")),
+    VerdictRow(id: "par.required-enforced",
+               dot: (.skip, .skip, "DOT 3.4.1 has no PAR endpoint (the mutant server adds one)"),
+               glewlwyd: (.skip, .skip, "provision.py leaves oauth-par-allowed off: metadata names no PAR endpoint")),
+    VerdictRow(id: "dpop.bound-token-not-bearer",
+               dot: (.skip, .skip, "DOT 3.4.1 has no DPoP (the mutant server adds it): metadata lists no dpop_signing_alg_values_supported"),
+               glewlwyd: (.skip, .skip, "provision.py leaves oauth-dpop-allowed off: metadata lists no dpop_signing_alg_values_supported")),
+    VerdictRow(id: "dpop.proof-replay-rejected",
+               dot: (.skip, .skip, "DOT 3.4.1 has no DPoP (the mutant server adds it): metadata lists no dpop_signing_alg_values_supported"),
+               glewlwyd: (.skip, .skip, "provision.py leaves oauth-dpop-allowed off: metadata lists no dpop_signing_alg_values_supported")),
+    VerdictRow(id: "dpop.proof-htu-htm-checked[htu]",
+               dot: (.skip, .skip, "DOT 3.4.1 has no DPoP (the mutant server adds it): metadata lists no dpop_signing_alg_values_supported"),
+               glewlwyd: (.skip, .skip, "provision.py leaves oauth-dpop-allowed off: metadata lists no dpop_signing_alg_values_supported")),
+    VerdictRow(id: "dpop.proof-htu-htm-checked[htm]",
+               dot: (.skip, .skip, "DOT 3.4.1 has no DPoP (the mutant server adds it): metadata lists no dpop_signing_alg_values_supported"),
+               glewlwyd: (.skip, .skip, "provision.py leaves oauth-dpop-allowed off: metadata lists no dpop_signing_alg_values_supported")),
 ]
 
 let expectedVerdicts = verdictRows.flatMap(\.expectations)

@@ -66,7 +66,7 @@ private struct SuiteParse {
     let file: String
 
     static let actionKeys = ["discover", "authorize", "token", "refresh", "client_credentials", "revoke", "resource", "http",
-                             "password_grant", "verify_id_token", "introspect", "sign_in"]
+                             "password_grant", "verify_id_token", "introspect", "sign_in", "push_authorization"]
     /// `topic.check`: two or more dot-separated parts of lower-case words joined by single '-'.
     static func isProbeID(_ text: String) -> Bool {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -161,6 +161,7 @@ private struct SuiteParse {
         }
         if let stepsNode = map["steps"], steps.isEmpty, !reader.hasErrors { reader.error(stepsNode, "steps: a probe needs at least one step") }
         let endpoints = Set(declaredEndpoints).union(steps.compactMap { Self.endpoint(for: $0.action) })
+            .union(steps.compactMap { Self.pushEndpoint(for: $0.action) })
         var probe = Probe(id: id, title: title, practice: practice, refs: refs, severity: severity, roles: roles,
                           endpoints: EndpointKind.allCases.filter(endpoints.contains), bindings: bindings,
                           variants: variants, steps: steps, optIn: map["opt_in"].flatMap { reader.string($0, "opt_in") },
@@ -196,7 +197,12 @@ private struct SuiteParse {
     private static func unsharable(_ action: Action, scope: ReferenceScope) -> String? {
         switch action {
         case .authorize(let p):
+            if p.requestURI != nil { return "a request_uri is presented once, by one probe" }
             return p.browser == .signedIn ? nil : "a signed-out browser's request is no control to share"
+        case .token(let p) where p.dpop:
+            return "a DPoP-bound token is bound to its probe's own key, which no other probe holds"
+        case .clientCredentials(let p) where p.dpop:
+            return "a DPoP-bound token is bound to its probe's own key, which no other probe holds"
         case .token(let p):
             guard let from = p.from, scope.sharedSteps[from] != nil else {
                 return "a shared token step redeems the code of a shared authorize step ('from')"
@@ -223,6 +229,9 @@ private struct SuiteParse {
             if reference.path[1] == "code" {
                 return "step '\(step.name)' uses the code of shared step '\(reference.path[0])', which only a shared token step may redeem"
             }
+            if reference.path[1] == "request_uri" {
+                return "step '\(step.name)' presents the request_uri of shared step '\(reference.path[0])', which its first presentation uses up"
+            }
             if consuming, ["access_token", "refresh_token", "id_token"].contains(reference.path[1]) {
                 return "step '\(step.name)' would \(step.action.keyword) a token of shared step '\(reference.path[0])', which other probes read: take the tokens in a step of its own"
             }
@@ -238,8 +247,15 @@ private struct SuiteParse {
         case .introspect: .introspection
         case .resource: .resource
         case .verifyIDToken: .jwks
+        case .pushAuthorization: .pushedAuthorizationRequest
         case .discover, .http, .signIn: nil
         }
+    }
+
+    /// An authorize step that pushes its request first also needs the PAR endpoint.
+    static func pushEndpoint(for action: Action) -> EndpointKind? {
+        if case .authorize(let p) = action, p.par == true { return .pushedAuthorizationRequest }
+        return nil
     }
 
     private func matrix(_ node: Node, scope: ReferenceScope) -> [Variant] {
@@ -322,10 +338,14 @@ private struct SuiteParse {
         func clientAuth() -> ClientAuthentication {
             map["client_auth"].flatMap { reader.oneOf($0, "\(keyword).client_auth", ClientAuthentication.self) } ?? .registered
         }
+        func dpop() -> Bool {
+            map["dpop"].flatMap { reader.bool($0, "\(keyword).dpop") } ?? false
+        }
         switch keyword {
-        case "authorize":
-            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "code_verifier", "browser", "extra"],
-                      required: ["client"])
+        case "authorize", "push_authorization":
+            let pushOnly = keyword == "push_authorization"
+            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "code_verifier", "extra", "client_auth"]
+                        + (pushOnly ? [] : ["browser", "par", "request_uri"]), required: ["client"])
             guard let client = role() else { return nil }
             let pkce = map["pkce"].flatMap { reader.oneOf($0, "authorize.pkce", PKCEMode.self) } ?? .s256
             var extra: [(name: String, value: Template)] = []
@@ -339,9 +359,10 @@ private struct SuiteParse {
             parameters.browser = map["browser"].flatMap { reader.oneOf($0, "authorize.browser", BrowserKind.self) } ?? .signedIn
             parameters.codeVerifier = value("code_verifier")
             if let node = map["code_verifier"], pkce == .none { reader.error(node, "authorize.code_verifier: needs PKCE (pkce S256 or plain)") }
-            return .authorize(parameters)
+            pushedRequest(map, keyword, into: &parameters, scope: scope)
+            return pushOnly ? .pushAuthorization(parameters) : .authorize(parameters)
         case "token":
-            map.check(reader, keyword, allowed: ["client", "client_auth", "from", "code", "redirect_uri", "code_verifier"], required: ["client"])
+            map.check(reader, keyword, allowed: ["client", "client_auth", "from", "code", "redirect_uri", "code_verifier", "dpop"], required: ["client"])
             guard let client = role() else { return nil }
             let from = map["from"].flatMap { reader.string($0, "token.from") }
             if let fromNode = map["from"], let from, scope.steps[from] != "authorize" {
@@ -356,15 +377,16 @@ private struct SuiteParse {
             var parameters = TokenParameters(client: client, from: from, code: override("code"),
                                              redirectURI: override("redirect_uri"), codeVerifier: override("code_verifier"))
             parameters.clientAuth = clientAuth()
+            parameters.dpop = dpop()
             return .token(parameters)
         case "refresh":
-            map.check(reader, keyword, allowed: ["client", "client_auth", "refresh_token", "scope"], required: ["client", "refresh_token"])
+            map.check(reader, keyword, allowed: ["client", "client_auth", "refresh_token", "scope", "dpop"], required: ["client", "refresh_token"])
             guard let client = role(), let token = value("refresh_token") else { return nil }
-            return .refresh(RefreshParameters(client: client, clientAuth: clientAuth(), refreshToken: token, scope: value("scope")))
+            return .refresh(RefreshParameters(client: client, clientAuth: clientAuth(), dpop: dpop(), refreshToken: token, scope: value("scope")))
         case "client_credentials":
-            map.check(reader, keyword, allowed: ["client", "client_auth", "scope"], required: ["client"])
+            map.check(reader, keyword, allowed: ["client", "client_auth", "scope", "dpop"], required: ["client"])
             guard let client = role() else { return nil }
-            return .clientCredentials(ClientCredentialsParameters(client: client, clientAuth: clientAuth(), scope: value("scope")))
+            return .clientCredentials(ClientCredentialsParameters(client: client, clientAuth: clientAuth(), dpop: dpop(), scope: value("scope")))
         case "password_grant":
             map.check(reader, keyword, allowed: ["client", "scope"], required: ["client"])
             guard let client = role() else { return nil }
@@ -383,10 +405,13 @@ private struct SuiteParse {
             guard let client = role(), let token = value("token") else { return nil }
             return .introspect(IntrospectParameters(client: client, clientAuth: clientAuth(), token: token, tokenTypeHint: value("token_type_hint")))
         case "resource":
-            map.check(reader, keyword, allowed: ["token", "transport", "url"], required: ["token"])
+            map.check(reader, keyword, allowed: ["token", "transport", "url", "scheme", "dpop"], required: ["token"])
             let transport = map["transport"].flatMap { reader.oneOf($0, "resource.transport", ResourceParameters.Transport.self) } ?? .header
             guard let token = value("token") else { return nil }
-            return .resource(ResourceParameters(token: token, transport: transport, url: value("url")))
+            var parameters = ResourceParameters(token: token, transport: transport, url: value("url"))
+            parameters.scheme = map["scheme"].flatMap { reader.oneOf($0, "resource.scheme", AuthorizationScheme.self) } ?? .bearer
+            parameters.dpop = map["dpop"].map { proofOptions($0, scope: scope) } ?? (parameters.scheme == .dpop ? DPoPProofOptions() : nil)
+            return .resource(parameters)
         case "http":
             map.check(reader, keyword, allowed: ["method", "url", "headers", "body", "plaintext", "no_answer"], required: ["url"])
             let method = map["method"].flatMap { reader.string($0, "http.method") } ?? "GET"
@@ -409,6 +434,47 @@ private struct SuiteParse {
         }
     }
 
+    /// `par: true` (push this request first) or `request_uri:` (present one pushed before) on an
+    /// authorize step, and `client_auth`, which says how a push authenticates.
+    private func pushedRequest(_ map: MappingView, _ keyword: String, into parameters: inout AuthorizeParameters, scope: ReferenceScope) {
+        parameters.par = map["par"].flatMap { reader.bool($0, "authorize.par") }
+        parameters.requestURI = map["request_uri"].flatMap { template($0, "authorize.request_uri", scope: scope) }
+        if let node = map["request_uri"] {
+            if parameters.par == true { reader.error(node, "authorize: give 'par: true' (push this request) or 'request_uri' (one pushed before), not both") }
+            // The browser sends client_id and the request_uri alone (RFC 9126 §4): nothing else would go out.
+            let unsent = ["redirect_uri", "response_type", "scope", "pkce", "code_verifier", "extra"].filter { map[$0] != nil }
+            if !unsent.isEmpty {
+                reader.error(node, "authorize.request_uri: the browser sends client_id and request_uri only, so \(unsent.joined(separator: ", ")) would not be sent")
+            }
+        }
+        if let node = map["client_auth"] {
+            parameters.clientAuth = reader.oneOf(node, "\(keyword).client_auth", ClientAuthentication.self) ?? .registered
+            if keyword == "authorize", parameters.par != true { reader.error(node, "authorize.client_auth: only with 'par: true', where it says how the push authenticates") }
+        }
+    }
+
+    /// A resource step's `dpop:`: `true` (a correct proof), `false` (none), or how the proof departs
+    /// from a correct one: `{ htu: URL, htm: METHOD }`, or `{ replay: STEP }` (that step's proof again).
+    private func proofOptions(_ node: Node, scope: ReferenceScope) -> DPoPProofOptions? {
+        if case .scalar = node {
+            return reader.bool(node, "resource.dpop") == true ? DPoPProofOptions() : nil
+        }
+        guard let map = reader.mapping(node, "resource.dpop") else { return nil }
+        map.check(reader, "resource.dpop", allowed: ["htu", "htm", "replay"])
+        var options = DPoPProofOptions(htu: map["htu"].flatMap { template($0, "resource.dpop.htu", scope: scope) },
+                                       htm: map["htm"].flatMap { template($0, "resource.dpop.htm", scope: scope) })
+        if let node = map["replay"], let name = reader.string(node, "resource.dpop.replay") {
+            if scope.steps[name] != "resource" {
+                reader.error(node, "resource.dpop.replay '\(name)' must name an earlier resource step (whose proof is sent again)")
+            }
+            if options.htu != nil || options.htm != nil {
+                reader.error(node, "resource.dpop.replay sends the earlier proof byte for byte: no htu or htm beside it")
+            }
+            options.replay = name
+        }
+        return options
+    }
+
     // MARK: Expectations
 
     /// Subjects each kind of action produces; anything else is a typo worth reporting.
@@ -420,7 +486,7 @@ private struct SuiteParse {
             (["access_token", "refresh_token", "id_token", "error", "scope", "expires_in", "token_type", "answer"], false)
         case .verifyIDToken: (["signature", "issuer", "audience", "azp", "expiry", "nonce", "alg", "c_hash", "at_hash"], false)
         case .signIn: (["session_cookie", "session_cookie_secure", "session_cookie_httponly", "session_cookie_samesite"], false)
-        case .discover, .revoke, .introspect, .resource, .http: ([], true)
+        case .discover, .revoke, .introspect, .resource, .http, .pushAuthorization: ([], true)
         }
     }
 

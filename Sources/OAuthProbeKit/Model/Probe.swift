@@ -12,6 +12,8 @@ public enum EndpointKind: String, Sendable, CaseIterable, Codable {
     case authorization, token, revocation, introspection, userinfo, jwks
     /// The target's protected resource, from its `resource.url`.
     case resource
+    /// RFC 9126 §5: `pushed_authorization_request_endpoint`.
+    case pushedAuthorizationRequest = "pushed_authorization_request"
 
     /// The key in the metadata document.
     public var metadataKey: String {

@@ -52,6 +52,9 @@ public enum Action: Sendable {
     case http(RawHTTPParameters)
     /// Resource owner password credentials (RFC 6749 §4.3), to see that the grant is refused.
     case passwordGrant(PasswordGrantParameters)
+    /// A pushed authorization request alone (RFC 9126 §2): its answer carries the `request_uri`
+    /// a later authorize step may present.
+    case pushAuthorization(AuthorizeParameters)
     /// Checks an ID token (OIDC Core §3.1.3.7): signature by the JWKS, iss, aud, exp, nonce.
     case verifyIDToken(VerifyIDTokenParameters)
 
@@ -69,6 +72,7 @@ public enum Action: Sendable {
         case .http: "http"
         case .passwordGrant: "password_grant"
         case .verifyIDToken: "verify_id_token"
+        case .pushAuthorization: "push_authorization"
         }
     }
 
@@ -78,7 +82,7 @@ public enum Action: Sendable {
         case .discover, .resource, .http, .signIn: nil
         case .passwordGrant(let p): p.client
         case .verifyIDToken(let p): p.client
-        case .authorize(let p): p.client
+        case .authorize(let p), .pushAuthorization(let p): p.client
         case .token(let p): p.client
         case .refresh(let p): p.client
         case .clientCredentials(let p): p.client
@@ -110,6 +114,14 @@ public struct AuthorizeParameters: Sendable {
     public var browser: BrowserKind = .signedIn
     /// Extra query parameters, sent after the standard ones.
     public var extra: [(name: String, value: Template)]
+    /// Push the parameters to the PAR endpoint first (RFC 9126) and send the browser with
+    /// client_id and the request_uri only. Unset: only when the metadata says
+    /// `require_pushed_authorization_requests` (§5), so every probe works on such a server.
+    public var par: Bool?
+    /// Send the browser with client_id and this request_uri only (one pushed by an earlier step).
+    public var requestURI: Template?
+    /// How the push authenticates the client (with `par` and `push_authorization`).
+    public var clientAuth: ClientAuthentication = .registered
 
     public init(client: ClientRole, clientID: Template? = nil, redirectURI: Template? = nil, responseType: Template? = nil,
                 scope: Template? = nil, pkce: PKCEMode = .s256, extra: [(name: String, value: Template)] = []) {
@@ -152,6 +164,8 @@ public enum ClientAuthentication: String, Sendable, CaseIterable {
 public struct TokenParameters: Sendable {
     public var client: ClientRole
     public var clientAuth: ClientAuthentication = .registered
+    /// Send a DPoP proof (RFC 9449 §5) with the request.
+    public var dpop = false
     /// The authorize step whose code, redirect_uri and code_verifier are used by default.
     public var from: String?
     public var code: Override
@@ -171,6 +185,7 @@ public struct TokenParameters: Sendable {
 public struct RefreshParameters: Sendable {
     public var client: ClientRole
     public var clientAuth: ClientAuthentication = .registered
+    public var dpop = false
     public var refreshToken: Template
     public var scope: Template?
 }
@@ -178,6 +193,7 @@ public struct RefreshParameters: Sendable {
 public struct ClientCredentialsParameters: Sendable {
     public var client: ClientRole
     public var clientAuth: ClientAuthentication = .registered
+    public var dpop = false
     public var scope: Template?
 }
 
@@ -202,6 +218,33 @@ public struct ResourceParameters: Sendable {
     public var transport: Transport
     /// Another protected URL than the target's `resource.url` (userinfo, a second API).
     public var url: Template?
+    /// The `Authorization` scheme the token is sent with.
+    public var scheme: AuthorizationScheme = .bearer
+    /// The DPoP proof sent with the request, if any (by default one with the `DPoP` scheme).
+    public var dpop: DPoPProofOptions?
+}
+
+/// The scheme of an `Authorization` header that carries an access token.
+public enum AuthorizationScheme: String, Sendable, CaseIterable {
+    case bearer = "Bearer"
+    /// RFC 9449 §7.1: a DPoP-bound token, with a proof in the `DPoP` header.
+    case dpop = "DPoP"
+}
+
+/// How a step's DPoP proof (RFC 9449 §4.2) departs from a correct one.
+public struct DPoPProofOptions: Sendable {
+    /// `htu` other than the request's URL.
+    public var htu: Template?
+    /// `htm` other than the request's method.
+    public var htm: Template?
+    /// Send exactly the proof an earlier step sent (same `jti`), instead of a fresh one.
+    public var replay: String?
+
+    public init(htu: Template? = nil, htm: Template? = nil, replay: String? = nil) {
+        self.htu = htu
+        self.htm = htm
+        self.replay = replay
+    }
 }
 
 public struct RawHTTPParameters: Sendable {
@@ -239,15 +282,15 @@ extension Action {
         }
         switch self {
         case .discover, .signIn: return []
-        case .authorize(let p):
-            return [p.clientID, p.redirectURI, p.responseType, p.scope, p.codeVerifier].compactMap { $0 } + p.extra.map(\.value)
+        case .authorize(let p), .pushAuthorization(let p):
+            return [p.clientID, p.redirectURI, p.responseType, p.scope, p.codeVerifier, p.requestURI].compactMap { $0 } + p.extra.map(\.value)
         case .token(let p): return overridden(p.code) + overridden(p.redirectURI) + overridden(p.codeVerifier)
         case .refresh(let p): return [p.refreshToken] + [p.scope].compactMap { $0 }
         case .clientCredentials(let p): return [p.scope].compactMap { $0 }
         case .passwordGrant(let p): return [p.scope].compactMap { $0 }
         case .revoke(let p): return [p.token] + [p.tokenTypeHint].compactMap { $0 }
         case .introspect(let p): return [p.token] + [p.tokenTypeHint].compactMap { $0 }
-        case .resource(let p): return [p.token] + [p.url].compactMap { $0 }
+        case .resource(let p): return [p.token] + [p.url, p.dpop?.htu, p.dpop?.htm].compactMap { $0 }
         case .http(let p): return [p.url] + p.headers.map(\.value) + [p.body].compactMap { $0 }
         case .verifyIDToken(let p): return [p.idToken] + [p.nonce, p.code, p.accessToken].compactMap { $0 }
         }

@@ -130,6 +130,7 @@ struct ProbeExecution {
             parts += [try rendered("client_id", p.clientID), try rendered("redirect_uri", p.redirectURI),
                       try rendered("response_type", p.responseType), try rendered("scope", p.scope),
                       try rendered("code_verifier", p.codeVerifier), "pkce=\(p.pkce.rawValue)", "browser=\(p.browser.rawValue)"]
+            parts += ["par=\(p.par.map(String.init) ?? "-")", "push_client_auth=\(p.clientAuth.rawValue)"]
             parts += try p.extra.map { try rendered($0.name, $0.value) }
         case .token(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", "from=\(p.from.flatMap { keys[$0] } ?? "-")"]
         case .clientCredentials(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", try rendered("scope", p.scope)]
@@ -215,9 +216,13 @@ struct ProbeExecution {
         }
         /// A grant at the token endpoint. Its answer must be tokens or a refusal: anything else
         /// settles nothing. Issued tokens are completed with what the token itself shows.
-        func grant(_ form: [(String, String)], role: ClientRole, authentication: ClientAuthentication, requestedScope: String?) async throws -> StepOutcome {
+        func grant(_ form: [(String, String)], role: ClientRole, authentication: ClientAuthentication, requestedScope: String?,
+                   dpop: Bool = false) async throws -> StepOutcome {
             let request = ClientRequests.post(to: try endpoint(.token), parameters: form, as: try client(role), authentication: authentication)
-            var outcome = try await send(request, as: .client(role))
+            var outcome = dpop
+                ? try await Self.sendWithProof(request, options: DPoPProofOptions(), accessToken: nil, context: context,
+                                               session: session, as: .client(role), step: step.name)
+                : try await send(request, as: .client(role))
             switch outcome.tokenAnswer {
             case .neither(let reason): outcome.undecided = reason
             case .refused: break
@@ -248,6 +253,10 @@ struct ProbeExecution {
             return try await authorize(parameters, client: try client(parameters.client), endpoint: try endpoint(.authorization),
                                        context: context, session: session, step: step.name)
 
+        case .pushAuthorization(let parameters):
+            return try await authorize(parameters, client: try client(parameters.client), endpoint: endpoints.url(.authorization) ?? "",
+                                       context: context, session: session, step: step.name, pushOnly: true)
+
         case .token(let parameters):
             let source = parameters.from.flatMap { context.outcomes[$0] }
             func value(_ override: Override, _ field: String) throws -> String? {
@@ -267,19 +276,21 @@ struct ProbeExecution {
             if let redirectURI = try value(parameters.redirectURI, "redirect_uri") { form.append(("redirect_uri", redirectURI)) }
             if let verifier = try value(parameters.codeVerifier, "code_verifier") { form.append(("code_verifier", verifier)) }
             return try await grant(form, role: parameters.client, authentication: parameters.clientAuth,
-                                   requestedScope: source?.fields["requested_scope"])
+                                   requestedScope: source?.fields["requested_scope"], dpop: parameters.dpop)
 
         case .refresh(let parameters):
             var form = [("grant_type", "refresh_token"), ("refresh_token", try context.render(parameters.refreshToken))]
             let scope = try parameters.scope.map(context.render)
             if let scope { form.append(("scope", scope)) }
-            return try await grant(form, role: parameters.client, authentication: parameters.clientAuth, requestedScope: scope)
+            return try await grant(form, role: parameters.client, authentication: parameters.clientAuth, requestedScope: scope,
+                                   dpop: parameters.dpop)
 
         case .clientCredentials(let parameters):
             var form = [("grant_type", "client_credentials")]
             let scope = try parameters.scope.map(context.render) ?? client(parameters.client).scope
             if let scope { form.append(("scope", scope)) }
-            return try await grant(form, role: parameters.client, authentication: parameters.clientAuth, requestedScope: scope)
+            return try await grant(form, role: parameters.client, authentication: parameters.clientAuth, requestedScope: scope,
+                                   dpop: parameters.dpop)
 
         case .passwordGrant(let parameters):
             guard let user = target.user else { throw ProbeError("the target has no user") }
@@ -311,10 +322,15 @@ struct ProbeExecution {
             var headers = [HTTPHeader(name: "Accept", value: "application/json")]
             var requestURL = url
             switch parameters.transport {
-            case .header: headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)"))
+            case .header: headers.append(HTTPHeader(name: "Authorization", value: "\(parameters.scheme.rawValue) \(token)"))
             case .query: requestURL = ClientRequests.authorizationURL(endpoint: url, parameters: [("access_token", token)])
             }
-            return try await send(HTTPRequest(method: "GET", url: requestURL, headers: headers), as: .caller)
+            let request = HTTPRequest(method: "GET", url: requestURL, headers: headers)
+            if let proof = parameters.dpop {
+                return try await Self.sendWithProof(request, options: proof, accessToken: token, context: context,
+                                                    session: session, as: .caller, step: step.name)
+            }
+            return try await send(request, as: .caller)
 
         case .http(let parameters):
             let headers = try parameters.headers.map { HTTPHeader(name: $0.name, value: try context.render($0.value)) }
@@ -343,7 +359,7 @@ struct ProbeExecution {
     }
 
     private func authorize(_ parameters: AuthorizeParameters, client: Client, endpoint: String, context: TemplateContext,
-                           session: ProbeSession, step: String) async throws -> StepOutcome {
+                           session: ProbeSession, step: String, pushOnly: Bool = false) async throws -> StepOutcome {
         guard let redirectURI = try parameters.redirectURI.map(context.render) ?? client.redirectURI else {
             throw ProbeError("the \(parameters.client.rawValue) client has no redirect_uri")
         }
@@ -381,6 +397,28 @@ struct ProbeExecution {
             for parameter in login.authorizeParameters {
                 query.append((parameter.name, try DeclaredSignIn.render(parameter.value, values)))
             }
+        }
+        // RFC 9126: the parameters pushed first (as the step says, else as the metadata requires),
+        // or a request_uri pushed before; the browser then carries client_id and the request_uri alone.
+        var pushed: PushedAuthorization.Sent?
+        if pushOnly || (parameters.par ?? (parameters.requestURI == nil && PushedAuthorization.required(by: endpoints.metadata))) {
+            guard let parURL = endpoints.url(.pushedAuthorizationRequest) else {
+                throw ProbeError("the target has no pushed_authorization_request endpoint\(parameters.par == nil ? ", yet its metadata requires pushed authorization requests" : "")")
+            }
+            let sent = PushedAuthorization.Sent(state: state, nonce: nonce, codeVerifier: pkce.challenge == nil ? nil : pkce.verifier,
+                                                redirectURI: redirectURI, scope: scope)
+            let request = PushedAuthorization.request(to: parURL, parameters: query, as: client, authentication: parameters.clientAuth)
+            let push = PushedAuthorization.outcome(of: try await session.send(request, as: .client(parameters.client), step: step), sent: sent)
+            if pushOnly { return push }
+            guard push.undecided == nil, push.serverFailure == nil, let requestURI = push.fields["request_uri"], (200..<300).contains(push.status ?? 0) else {
+                return PushedAuthorization.notSent(push)
+            }
+            pushed = sent
+            query = PushedAuthorization.browserParameters(clientID: clientID, requestURI: requestURI)
+        } else if let template = parameters.requestURI {
+            let requestURI = try context.render(template)
+            pushed = PushedAuthorization.pushingStep(of: requestURI, in: context.outcomes).flatMap(PushedAuthorization.Sent.init(pushed:))
+            query = PushedAuthorization.browserParameters(clientID: clientID, requestURI: requestURI)
         }
         let start = ClientRequests.authorizationURL(endpoint: endpoint, parameters: query)
         let result: BrowserFlow.Outcome
@@ -456,6 +494,10 @@ struct ProbeExecution {
         if let scope { outcome.fields["requested_scope"] = scope }
         if let nonce { outcome.fields["nonce"] = nonce }
         if pkce.challenge != nil { outcome.fields["code_verifier"] = pkce.verifier }
+        if let pushed {
+            pushed.record(in: &outcome)
+            if let requestURI = query.first(where: { $0.0 == "request_uri" })?.1 { outcome.fields["request_uri"] = requestURI }
+        }
         return outcome
     }
 

@@ -19,6 +19,8 @@ final class ProbeSession: @unchecked Sendable {
     let endpoints: EndpointMap
     let redactor: Redactor
     let shared: TargetSession
+    /// The probe's DPoP key (RFC 9449): one fresh P-256 key per probe run.
+    let dpop = DPoPKey()
     private let settings: TransportSettings
     private let lock = NSLock()
     private var agents: [Actor: HTTPAgent] = [:]
@@ -173,7 +175,7 @@ final class ProbeSession: @unchecked Sendable {
         }
     }
 
-    static let secretFields: Set<String> = ["access_token", "refresh_token", "id_token", "code", "device_code"]
+    static let secretFields: Set<String> = ["access_token", "refresh_token", "id_token", "code", "device_code", "request_uri"]
 
     /// Whether a page names an anti-forgery token at all (ASCII, any case): only then are its
     /// forms read for one.

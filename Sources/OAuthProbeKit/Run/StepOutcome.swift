@@ -30,6 +30,8 @@ struct StepOutcome: Sendable {
     /// The step answered `server_error` exactly as on the attempt before, alone and after a
     /// control succeeded: a refusal in the wrong words, judged as a refusal.
     var serverErrorTakenAsRefusal = false
+    /// The DPoP proof the step sent (RFC 9449 §4), so a later step can replay it. A credential.
+    var dpopProof: String?
 
     /// The server failed rather than decided (a 5xx, or `server_error` / `temporarily_unavailable`,
     /// RFC 6749 §4.1.2.1): a refusal and a crash look alike from outside, so no verdict rests on it.
