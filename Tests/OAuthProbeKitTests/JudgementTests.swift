@@ -77,17 +77,19 @@ struct JudgementTests {
     }
 
     // Item 3: a reuse grace window is waited out, within reason.
-    @Test("a declared refresh reuse grace window is read, and bounded", arguments: [(5, true), (301, false)])
-    func graceWindow(seconds: Int, valid: Bool) throws {
+    @Test("a declared refresh reuse grace window and code lifetime are read, and bounded by the longest wait",
+          arguments: [("refresh_reuse_grace_seconds", 5, true), ("refresh_reuse_grace_seconds", Step.longestWait + 1, false),
+                      ("max_code_lifetime", 600, true), ("max_code_lifetime", 0, false), ("max_code_lifetime", Step.longestWait + 1, false)])
+    func waitBounds(key: String, seconds: Int, valid: Bool) throws {
         let file = try TestSupport.write("""
             name: t
             issuer: https://idp.example.com
             clients: { service: { client_id: svc, secret: "${env:SVC}" } }
-            policy: { refresh_reuse_grace_seconds: \(seconds) }
+            policy: { \(key): \(seconds) }
             """)
         let (target, diagnostics) = TargetLoader(environment: ["SVC": "s"]).load(file: file)
         #expect(diagnostics.filter { $0.severity == .error }.isEmpty == valid, "\(diagnostics)")
-        if valid { #expect(target?.policy.values["refresh_reuse_grace_seconds"] == "5") }
+        if valid { #expect(target?.policy.values[key] == String(seconds)) }
     }
 
     // Item 7: what the RFCs require of lifetimes and of distinct tokens.
