@@ -15,6 +15,7 @@ Needs the servers running (setup.sh, start.sh). Exits 1 when any mutation does n
 
 import base64
 import json
+import re
 import secrets
 import sys
 import time
@@ -116,11 +117,13 @@ class Issuer:
     # --- front channel ------------------------------------------------------------------------
 
     def authorize(self, role="public", response_type="code", scope="openid read", redirect_uri=None,
-                  pkce="S256", client_id=None, request_uri=None):
+                  pkce="S256", client_id=None, request_uri=None, verifier=None, extra=None):
         """Runs an authorization request in the browser (sign-in and consent included) and returns
-        where the browser was sent off the server: {"location", "params", "verifier", ...}. With
-        request_uri, the browser sends client_id and that request_uri alone (RFC 9126 section 4)."""
-        state, nonce, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(16), secrets.token_urlsafe(40)
+        where the browser was sent off the server: {"location", "params", "verifier", "answers", ...},
+        answers being every response the server gave the browser. With request_uri, the browser
+        sends client_id and that request_uri alone (RFC 9126 section 4); extra joins the query."""
+        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        verifier = verifier or secrets.token_urlsafe(40)
         query = {
             "response_type": response_type,
             "client_id": client_id or CLIENTS[role][0],
@@ -133,15 +136,18 @@ class Issuer:
             query.update(code_challenge=b64url(sha256(verifier.encode()).digest()), code_challenge_method="S256")
         elif pkce == "plain":
             query.update(code_challenge=verifier, code_challenge_method="plain")
+        query.update(extra or {})
         if request_uri:
             query = {"client_id": query["client_id"], "request_uri": request_uri}
         url = f"{self.issuer}/authorize/?{urlencode(query, quote_via=quote)}"
         response = self._send("GET", url, self.browser)
+        answers = []
         for _ in range(8):
+            answers.append(response)
             if response.is_redirect:
                 location = urljoin(url, response.headers["Location"])
                 if not location.startswith(self.origin + "/"):
-                    return self._outcome(location, state, nonce, verifier)
+                    return {**self._outcome(location, state, nonce, verifier), "answers": answers}
                 url = location
                 response = self._send("GET", url, self.browser)
                 continue
@@ -149,7 +155,7 @@ class Issuer:
             forms.feed(response.text)
             form = next((f for f in forms.forms if "username" in f["inputs"] or f["attrs"].get("id") == "authorizationForm"), None)
             if response.status_code != 200 or form is None:
-                return {"location": None, "status": response.status_code, "params": {}, "state": state}
+                return {"location": None, "status": response.status_code, "params": {}, "state": state, "answers": answers}
             fields = dict(form["inputs"])
             if "username" in fields:
                 fields.update(username="probe-user", password=_secret("user-password"))
@@ -687,6 +693,175 @@ def check_dpop_bent(issuer, method, url):
     return status == 200, f"a proof for {method} {url.rsplit('/', 2)[-1]}: {status}"
 
 
+# --- the pages, the front channel's encodings, ID tokens, introspection, revocation, the APIs -------
+
+SESSION_COOKIE = "dot_mutants_sessionid"  # settings: SESSION_COOKIE_NAME of the mutants mode
+SAFE_REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin", "origin",
+                          "origin-when-cross-origin"}
+TOKEN_RESPONSE_TYPES = ("token", "id_token token", "code id_token", "code token")
+MALFORMED_VERIFIERS = {  # Suites/redirect-uris.yaml, pkce.verifier-length
+    "short": "0123456789abcdefghijklmnopqrstuvwxyzABCDEF",
+    "outside-charset": "0123456789abcdefghijklmnopqrstuvwxyz+/=!*()",
+    "too-long": ("abcdefghijklmnopqrstuvwxyz0123456789-._~" * 4)[:129],
+}
+CODE_LIFETIME = 60  # the clean issuer's AUTHORIZATION_CODE_EXPIRE_SECONDS (the targets' max_code_lifetime)
+# The front-channel response types that put a code (c_hash) or an access token (at_hash) beside an ID token.
+HASHED = {"c_hash": ("code id_token", "code id_token token"), "at_hash": ("code id_token token", "id_token token")}
+
+
+def signed_out_browser(issuer):
+    """A new browser's authorization request: the HTML pages it is shown (sign-in, consent) and the
+    answer to its sign-in POST."""
+    answers = Issuer(issuer.name).authorize()["answers"]
+    pages = [a for a in answers if a.status_code == 200 and a.headers.get("Content-Type", "").startswith("text/html")]
+    sign_in = next(a for a in answers if a.request.method == "POST" and "/accounts/login/" in a.request.url)
+    return pages, sign_in
+
+
+def page_name(page):
+    return urlsplit(page.url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def check_framing(issuer):
+    def forbids_framing(page):
+        csp = page.headers.get("Content-Security-Policy", "")
+        return page.headers.get("X-Frame-Options", "").upper() in ("DENY", "SAMEORIGIN") or bool(
+            re.search(r"frame-ancestors\s+'(none|self)'", csp))
+
+    pages, _ = signed_out_browser(issuer)
+    framable = [page_name(page) for page in pages if not forbids_framing(page)]
+    return bool(framable), f"pages {[page_name(page) for page in pages]}, framable: {framable or 'none'}"
+
+
+def check_referrer_policy(issuer):
+    pages, _ = signed_out_browser(issuer)
+    # A browser takes the last policy it knows of a comma-separated list; no page has a <meta name="referrer">.
+    policies = {page_name(page): (page.headers.get("Referrer-Policy") or "").split(",")[-1].strip() for page in pages}
+    return any(policy not in SAFE_REFERRER_POLICIES for policy in policies.values()), f"Referrer-Policy {policies}"
+
+
+def check_sign_in_307(issuer):
+    _, sign_in = signed_out_browser(issuer)
+    return sign_in.status_code in (307, 308), f"sign-in answered {sign_in.status_code}"
+
+
+def check_session_cookie(issuer, flag):
+    """Whether the session cookie the sign-in answer sets lacks flag (secure, httponly, or samesite Lax/Strict)."""
+    _, sign_in = signed_out_browser(issuer)
+    header = next(h for h in sign_in.raw.headers.getlist("Set-Cookie") if h.startswith(SESSION_COOKIE + "="))
+    attributes = {}
+    for attribute in header.split(";")[1:]:
+        key, _, value = attribute.strip().partition("=")
+        attributes[key.lower()] = value.lower()
+    lacking = {"secure": "secure" not in attributes, "httponly": "httponly" not in attributes,
+               "samesite": attributes.get("samesite") not in ("lax", "strict")}
+    return lacking[flag], f"{SESSION_COOKIE} attributes {sorted(attributes)}, SameSite {attributes.get('samesite')}"
+
+
+def check_cors_authorize(issuer):
+    query = urlencode({"response_type": "code", "client_id": "probe-public", "redirect_uri": PUBLIC_CB, "state": "cors",
+                       "code_challenge": b64url(sha256(b"cors").digest()), "code_challenge_method": "S256"})
+    url, origin = f"{issuer.issuer}/authorize/?{query}", {"Origin": "https://attacker.example"}
+    get = issuer._send("GET", url, headers=origin)
+    preflight = issuer._send("OPTIONS", url, headers={**origin, "Access-Control-Request-Method": "GET"})
+    allowed = [answer.headers.get("Access-Control-Allow-Origin") for answer in (get, preflight)]
+    return all(allowed), f"GET {get.status_code} ACAO {allowed[0]}, preflight {preflight.status_code} ACAO {allowed[1]}"
+
+
+def check_tokens_in_query(issuer):
+    leaked = []
+    for response_type in TOKEN_RESPONSE_TYPES:
+        location = issuer.authorize(response_type=response_type, extra={"response_mode": "query"})["location"] or ""
+        if {"access_token", "id_token"} & dict(parse_qsl(urlsplit(location).query)).keys():
+            leaked.append(response_type)
+    return len(leaked) == len(TOKEN_RESPONSE_TYPES), f"response_mode=query: tokens in the query for {leaked or 'none'}"
+
+
+def check_verifier_form(issuer):
+    redeemed = [variant for variant, verifier in MALFORMED_VERIFIERS.items()
+                if issued(issuer.redeem("public", issuer.authorize(verifier=verifier)))]
+    return len(redeemed) == len(MALFORMED_VERIFIERS), f"malformed verifiers redeemed: {redeemed or 'none'}"
+
+
+def check_code_lifetime(issuer):
+    outcome = issuer.authorize("confidential")
+    time.sleep(CODE_LIFETIME + 1)
+    response = issuer.redeem("confidential", outcome)
+    return issued(response), f"a code redeemed {CODE_LIFETIME + 1} s after it was issued: {response.status_code}"
+
+
+def check_metadata_issuer(issuer):
+    documents = (f"{issuer.issuer}/.well-known/openid-configuration", f"{issuer.base}/.well-known/oauth-authorization-server/o")
+    issuers = {issuer._send("GET", url).json()["issuer"] for url in documents}
+    return issuers != {issuer.issuer}, f"metadata issuer {sorted(issuers)}"
+
+
+def check_id_token_azp(issuer):
+    claims, _ = id_token_claims(issuer)
+    audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+    return len(audiences) > 1 and claims.get("azp") != "probe-public", f"aud {claims['aud']!r}, azp {claims.get('azp')!r}"
+
+
+def front_channel_hashes(issuer, response_type):
+    """For the ID token of a front-channel answer: c_hash and at_hash, each "right", "wrong" or
+    "missing" where a code or access token came beside it; None when no ID token came."""
+    params = issuer.authorize(response_type=response_type)["params"]
+    if "id_token" not in params:
+        return None
+    claims, found = jwt_claims(params["id_token"]), {}
+    for claim, value in (("c_hash", params.get("code")), ("at_hash", params.get("access_token"))):
+        if value:
+            right = b64url(sha256(value.encode()).digest()[:16])  # RS256: the left half of SHA-256
+            found[claim] = "missing" if claim not in claims else "right" if claims[claim] == right else "wrong"
+    return found
+
+
+def check_hash_broken(issuer, claim):
+    found = {response_type: (front_channel_hashes(issuer, response_type) or {}).get(claim) for response_type in HASHED[claim]}
+    return all(state in ("wrong", "missing") for state in found.values()), f"{claim}: {found}"
+
+
+def check_hashes(issuer):
+    """Control: the front-channel ID tokens carry both hashes, right."""
+    found = {response_type: front_channel_hashes(issuer, response_type) for response_type in ("code id_token", "code id_token token", "id_token token")}
+    broken = any(state != "right" for hashes in found.values() if hashes for state in hashes.values())
+    return broken, f"{found}"
+
+
+def check_introspection_open(issuer):
+    token = issuer.tokens()["access_token"]
+    answers = [issuer._send("POST", f"{issuer.issuer}/introspect/", data={"token": token, **caller})
+               for caller in ({}, {"client_id": "probe-public"})]
+    told = [answer.status_code == 200 and answer.json().get("active") is True for answer in answers]
+    return all(told), f"anonymous: {answers[0].status_code}, client_id=probe-public: {answers[1].status_code}"
+
+
+def check_revocation_unauthenticated(issuer):
+    first, second = issuer.tokens(), issuer.tokens()
+    no_secret = issuer._client_request("revoke_token/", "confidential",
+                                       {"token": first["refresh_token"], "token_type_hint": "refresh_token"}, auth="none", secret="")
+    wrong_secret = issuer._client_request("revoke_token/", "confidential",
+                                          {"token": second["access_token"], "token_type_hint": "access_token"}, secret="not-the-secret")
+    refresh = issuer.refresh("confidential", first["refresh_token"]).status_code
+    resource = issuer.resource(second["access_token"]).status_code
+    return refresh != 200 and resource != 200, (
+        f"revoked without the secret ({no_secret.status_code}), then refresh {refresh}; "
+        f"with a wrong secret ({wrong_secret.status_code}), then resource {resource}")
+
+
+def check_id_token_taken(issuer, where):
+    url = {"resource": f"{issuer.base}/api/me", "userinfo": f"{issuer.issuer}/userinfo/"}[where]
+    status = issuer._send("GET", url, headers={"Authorization": f"Bearer {issuer.tokens()['id_token']}"}).status_code
+    return status == 200, f"the ID token at {where}: {status}"
+
+
+def check_api_scope(issuer, scope, api):
+    """Whether probe-web's token for scope works at the API that asks the other scope."""
+    token = issuer.tokens(scope=scope)["access_token"]
+    status = issuer._send("GET", f"{issuer.base}/{api}", headers={"Authorization": f"Bearer {token}"}).status_code
+    return status == 200, f"a token for {scope!r} at /{api}: {status}"
+
+
 CHECKS = {
     "metadata-http-endpoint": check_metadata_http,
     "https-same-port-plain": check_same_port,
@@ -750,6 +925,28 @@ CHECKS = {
     "dpop-proof-replay-accepted": check_dpop_replay,
     "dpop-htu-unchecked": lambda issuer: check_dpop_bent(issuer, "GET", f"{issuer.base}/api/other"),
     "dpop-htm-unchecked": lambda issuer: check_dpop_bent(issuer, "POST", f"{issuer.base}/api/me"),
+    "frame-protection-off": check_framing,
+    "referrer-policy-unsafe": check_referrer_policy,
+    "referrer-policy-absent": check_referrer_policy,
+    "login-answers-307": check_sign_in_307,
+    "cors-authorize": check_cors_authorize,
+    "session-cookie-no-httponly": lambda issuer: check_session_cookie(issuer, "httponly"),
+    "session-cookie-no-samesite": lambda issuer: check_session_cookie(issuer, "samesite"),
+    "session-cookie-not-secure": lambda issuer: check_session_cookie(issuer, "secure"),
+    "tokens-in-query": check_tokens_in_query,
+    "pkce-verifier-format-unchecked": check_verifier_form,
+    "code-lifetime-long": check_code_lifetime,
+    "metadata-issuer-mismatch": check_metadata_issuer,
+    "id-token-extra-aud-no-azp": check_id_token_azp,
+    "hybrid-hashes-correct": check_hashes,
+    "hybrid-c-hash-wrong": lambda issuer: check_hash_broken(issuer, "c_hash"),
+    "hybrid-at-hash-missing": lambda issuer: check_hash_broken(issuer, "at_hash"),
+    "introspection-open": check_introspection_open,
+    "revocation-unauthenticated": check_revocation_unauthenticated,
+    "resource-accepts-id-token": lambda issuer: check_id_token_taken(issuer, "resource"),
+    "userinfo-accepts-id-token": lambda issuer: check_id_token_taken(issuer, "userinfo"),
+    "resource-b-any-audience": lambda issuer: check_api_scope(issuer, "openid read", "api/other"),
+    "resource-any-audience": lambda issuer: check_api_scope(issuer, "other", "api/me"),
     "refusal-200-empty": check_refusal_200,
     "refusal-with-token": check_refusal_with_token,
     "login-other-origin": check_login_elsewhere,

@@ -1,7 +1,12 @@
-"""Per-issuer HTTP layer: Django's security headers, and what a gateway in front of the app does."""
+"""Per-issuer HTTP layer: Django's security headers and session cookie, and what a gateway in front does."""
 
+from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.http import HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.security import SecurityMiddleware
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 
 from .registry import Break, current, on
 
@@ -13,10 +18,38 @@ def _issuer_setting(name):
 
 
 class IssuerSecurityMiddleware(SecurityMiddleware):
-    """Django's SecurityMiddleware with the issuer's HSTS and https-redirect settings."""
+    """Django's SecurityMiddleware with the issuer's HSTS, https-redirect and Referrer-Policy settings."""
 
     sts_seconds = _issuer_setting("SECURE_HSTS_SECONDS")
     redirect = _issuer_setting("SECURE_SSL_REDIRECT")
+    referrer_policy = _issuer_setting("SECURE_REFERRER_POLICY")
+
+
+class IssuerFrameOptionsMiddleware(XFrameOptionsMiddleware):
+    """Django's X-Frame-Options middleware (DENY), as if left out of MIDDLEWARE for FRAME_PROTECTION_OFF."""
+
+    def process_response(self, request, response):
+        if on(Break.FRAME_PROTECTION_OFF):
+            return response
+        return super().process_response(request, response)
+
+
+class IssuerSessionMiddleware(SessionMiddleware):
+    """Django's SessionMiddleware with the issuer's SESSION_COOKIE_SECURE, _HTTPONLY and _SAMESITE.
+
+    SessionMiddleware reads them from the settings module when it sets the cookie; the issuer's
+    values then replace them on that cookie (an empty attribute is left out of Set-Cookie).
+    """
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
+        if cookie is not None:
+            issuer = current()
+            cookie["secure"] = issuer.django_setting("SESSION_COOKIE_SECURE") or ""
+            cookie["httponly"] = issuer.django_setting("SESSION_COOKIE_HTTPONLY") or ""
+            cookie["samesite"] = issuer.django_setting("SESSION_COOKIE_SAMESITE") or ""
+        return response
 
 
 class GatewayMiddleware:
@@ -29,9 +62,25 @@ class GatewayMiddleware:
         if on(Break.RESOURCE_DROPS_AUTHORIZATION) and request.path == reverse("api-me"):
             # Like mod_wsgi without WSGIPassAuthorization: the header never reaches the app.
             request.META.pop("HTTP_AUTHORIZATION", None)
+        authorizing = request.path == reverse("oauth2_provider:authorize")
+        if on(Break.CORS_AUTHORIZE) and authorizing and "Origin" in request.headers:
+            return self._cross_origin(request)
         response = self.get_response(request)
         if on(Break.TOKEN_RESPONSE_CACHEABLE) and request.path == reverse("oauth2_provider:token"):
             # A site-wide caching rule that also matches the token endpoint.
             response["Cache-Control"] = "public, max-age=60"
             del response["Pragma"]
+        return response
+
+    def _cross_origin(self, request):
+        """A CORS rule that echoes any Origin, with credentials, and matches the authorization endpoint
+        too: it answers a preflight itself and lets the calling site read every answer."""
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            response = HttpResponse()
+            response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        else:
+            response = self.get_response(request)
+        response["Access-Control-Allow-Origin"] = request.headers["Origin"]
+        response["Access-Control-Allow-Credentials"] = "true"
+        patch_vary_headers(response, ("Origin",))
         return response

@@ -90,6 +90,24 @@ class Break(enum.Enum):
     DPOP_PROOF_REPLAY_ACCEPTED = "a DPoP proof's jti is not remembered, so the same proof is taken again"
     DPOP_HTU_UNCHECKED = "a DPoP proof's htu is not compared with the request's URL"
     DPOP_HTM_UNCHECKED = "a DPoP proof's htm is not compared with the request's method"
+    # The sign-in and consent pages, the authorization endpoint's answers (the `django` settings
+    # SECURE_REFERRER_POLICY and SESSION_COOKIE_* do the rest, mutants/middleware.py)
+    FRAME_PROTECTION_OFF = "no page forbids framing (the X-Frame-Options middleware is left out)"
+    LOGIN_ANSWERS_307 = "a successful sign-in is answered 307, which repeats the POST of the credentials"
+    CORS_AUTHORIZE = "the authorization endpoint answers CORS for any origin, with credentials"
+    TOKENS_IN_QUERY = "response_mode=query is honoured for the response types that carry tokens"
+    # Codes, ID tokens and the tokens of the introspection, revocation and userinfo endpoints
+    PKCE_VERIFIER_FORMAT_UNCHECKED = "a code_verifier is compared without checking its length and characters"
+    METADATA_ISSUER_HTTP = "both metadata documents name the issuer by its old http URL"
+    ID_TOKEN_EXTRA_AUD_NO_AZP = "ID tokens name a second audience, and no azp"
+    C_HASH_WRONG = "c_hash is computed over the nonce, not the code"
+    AT_HASH_MISSING = "ID tokens carry no at_hash"
+    INTROSPECTION_OPEN = "the introspection endpoint answers every caller"
+    REVOCATION_UNAUTHENTICATED = "the revocation endpoint identifies the client by client_id and never checks its secret"
+    RESOURCE_ACCEPTS_ID_TOKEN = "the resource takes an ID token of the issuer as an access token"
+    USERINFO_ACCEPTS_ID_TOKEN = "the userinfo endpoint takes an ID token of the issuer as an access token"
+    RESOURCE_ANY_SCOPE = "/api/me takes any valid token of the issuer, whatever its scope"
+    RESOURCE_B_ANY_SCOPE = "/api/other takes any valid token of the issuer, whatever its scope"
     # Broken answers
     REFUSAL_200_EMPTY = "a refused token request is answered 200 {}"
     REFUSAL_WITH_TOKEN = "a refused token request is answered with its error and an access_token field"
@@ -140,6 +158,9 @@ def _mutation(name, *breaks, **details):
 
 
 _ALLOW_PLAIN_HTTP = {"SECURE_SSL_REDIRECT": False}  # the plain-http listener must reach the views
+# The public client may ask every implicit and hybrid response type.
+_PUBLIC_FRONT_CHANNEL = (Break.PUBLIC_IMPLICIT, Break.PUBLIC_HYBRID)
+_IMPLICIT_GATE_OFF = {"COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": False}
 
 MUTATIONS = [
     _mutation("clean"),
@@ -268,6 +289,33 @@ MUTATIONS = [
     _mutation("dpop-proof-replay-accepted", Break.DPOP_PROOF_REPLAY_ACCEPTED),
     _mutation("dpop-htu-unchecked", Break.DPOP_HTU_UNCHECKED),
     _mutation("dpop-htm-unchecked", Break.DPOP_HTM_UNCHECKED),
+    # The sign-in and consent pages, and what the authorization endpoint answers
+    _mutation("frame-protection-off", Break.FRAME_PROTECTION_OFF),
+    _mutation("referrer-policy-unsafe", django={"SECURE_REFERRER_POLICY": "unsafe-url"}),
+    _mutation("referrer-policy-absent", django={"SECURE_REFERRER_POLICY": None}),
+    _mutation("login-answers-307", Break.LOGIN_ANSWERS_307),
+    _mutation("cors-authorize", Break.CORS_AUTHORIZE),
+    _mutation("session-cookie-no-httponly", django={"SESSION_COOKIE_HTTPONLY": False}),
+    _mutation("session-cookie-no-samesite", django={"SESSION_COOKIE_SAMESITE": None}),
+    _mutation("session-cookie-not-secure", django={"SESSION_COOKIE_SECURE": False}),
+    _mutation("tokens-in-query", *_PUBLIC_FRONT_CHANNEL, Break.TOKENS_IN_QUERY, oauth2=_IMPLICIT_GATE_OFF),
+    # Codes, metadata and ID tokens
+    _mutation("pkce-verifier-format-unchecked", Break.PKCE_VERIFIER_FORMAT_UNCHECKED),
+    _mutation("code-lifetime-long", oauth2={"AUTHORIZATION_CODE_EXPIRE_SECONDS": 3600}),
+    _mutation("metadata-issuer-mismatch", Break.METADATA_ISSUER_HTTP),
+    _mutation("id-token-extra-aud-no-azp", Break.ID_TOKEN_EXTRA_AUD_NO_AZP),
+    # c_hash and at_hash of the ID tokens the authorization endpoint hands out (the clean issuer
+    # refuses the response types that do); hybrid-hashes-correct is the control twin.
+    _mutation("hybrid-hashes-correct", *_PUBLIC_FRONT_CHANNEL, oauth2=_IMPLICIT_GATE_OFF),
+    _mutation("hybrid-c-hash-wrong", *_PUBLIC_FRONT_CHANNEL, Break.C_HASH_WRONG, oauth2=_IMPLICIT_GATE_OFF),
+    _mutation("hybrid-at-hash-missing", *_PUBLIC_FRONT_CHANNEL, Break.AT_HASH_MISSING, oauth2=_IMPLICIT_GATE_OFF),
+    # Who may introspect and revoke, and which tokens the resources and userinfo take
+    _mutation("introspection-open", Break.INTROSPECTION_OPEN),
+    _mutation("revocation-unauthenticated", Break.REVOCATION_UNAUTHENTICATED),
+    _mutation("resource-accepts-id-token", Break.RESOURCE_ACCEPTS_ID_TOKEN),
+    _mutation("userinfo-accepts-id-token", Break.USERINFO_ACCEPTS_ID_TOKEN),
+    _mutation("resource-b-any-audience", Break.RESOURCE_B_ANY_SCOPE),
+    _mutation("resource-any-audience", Break.RESOURCE_ANY_SCOPE),
     # Broken answers, aimed at the harness's judgement rather than at one practice
     _mutation("refusal-200-empty", Break.REFUSAL_200_EMPTY),
     _mutation("refusal-with-token", Break.REFUSAL_WITH_TOKEN),

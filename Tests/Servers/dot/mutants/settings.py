@@ -46,18 +46,20 @@ ALLOWED_HOSTS = ["127.0.0.1", "127.0.0.2", "localhost"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "login"
 
-# Django's own SecurityMiddleware, subclassed to read HSTS and the https redirect per issuer.
-SILENCED_SYSTEM_CHECKS = ["security.W001"]
-MIDDLEWARE = [
-    "mutants.middleware.GatewayMiddleware",
-    *(
-        "mutants.middleware.IssuerSecurityMiddleware" if name == "django.middleware.security.SecurityMiddleware" else name
-        for name in MIDDLEWARE
-    ),
-]
+# Django's own security, session and X-Frame-Options middleware, subclassed to read their settings
+# per issuer (mutants/middleware.py).
+SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002"]
+_PER_ISSUER = {
+    "django.middleware.security.SecurityMiddleware": "mutants.middleware.IssuerSecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware": "mutants.middleware.IssuerSessionMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware": "mutants.middleware.IssuerFrameOptionsMiddleware",
+}
+MIDDLEWARE = ["mutants.middleware.GatewayMiddleware", *(_PER_ISSUER.get(name, name) for name in MIDDLEWARE)]
 
 OAUTH2_PROVIDER = {
     **OAUTH2_PROVIDER,
+    # The scope of the second API (api/other), which the seed allows probe-web alone in this deployment.
+    "SCOPES": {**OAUTH2_PROVIDER["SCOPES"], "other": "Use the other API"},
     "OAUTH2_VALIDATOR_CLASS": "mutants.validator.IssuerValidator",
     "OAUTH2_SERVER_CLASS": "mutants.server.IssuerServer",
     # RFC 9068-style JWT access tokens; DOT stores them (hashed) and looks them up like opaque ones.

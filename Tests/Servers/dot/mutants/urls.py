@@ -4,7 +4,6 @@ The hardened URL set (dotserver/urls.py), with this package's views in place of 
 issuer differs; pushed authorization requests (mutants/par.py) and DPoP (mutants/dpop.py) wrap them.
 """
 
-from django.contrib.auth.views import LoginView
 from django.urls import URLPattern, include, path
 from oauth2_provider import urls as dot_urls
 from oauth2_provider import views as dot_views
@@ -20,6 +19,7 @@ _OURS = {
     "authorize": par.authorization_view(views.AuthorizationView.as_view()),
     "token": dpop.token_view(views.TokenView.as_view()),
     "user-info": dpop.resource_view(dot_views.UserInfoView.as_view()),
+    "introspect": views.IntrospectTokenView.as_view(),
     "oidc-connect-discovery-info": _metadata(views.ConnectDiscoveryInfoView.as_view()),
     "oauth-server-metadata": _metadata(views.OAuthServerMetadataView.as_view()),
     "oauth-server-metadata-issuer": _metadata(views.OAuthServerMetadataView.as_view()),
@@ -36,6 +36,7 @@ urlpatterns = [
     path("o/par/", par.push, name="pushed-authorization-request"),
     path("o/", include((_dot_patterns, "oauth2_provider"), namespace="oauth2_provider")),
     path("", include((_ours(dot_urls.metadata_urlpatterns), "dot_root_metadata"), namespace="dot_root_metadata")),
-    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("api/me", dpop.resource_view(views.MeView.as_view()), name="api-me"),
+    path("api/other", dpop.resource_view(views.OtherView.as_view()), name="api-other"),
 ]

@@ -5,6 +5,7 @@ tokens for public clients) plus what DOT does not do by itself:
 
 * redirect_uri compared as an exact string (DOT lower-cases the host);
 * a replayed authorization code revokes the tokens its first redemption issued;
+* a code_verifier must have RFC 7636's form (43 to 128 unreserved characters) before it is compared;
 * a bearer token is valid only at the issuer that made it, and an ID token is never taken for an
   access token (oauthlib hands every JWT-shaped bearer token to validate_jwt_bearer_token, which
   in DOT accepts ID tokens).
@@ -15,6 +16,7 @@ Every `on(Break.X)` below is the one place where mutation X departs from that (m
 import base64
 import hashlib
 import json
+import re
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
@@ -53,6 +55,8 @@ FALLBACK_CLIENT_ID = "probe-service"
 
 _IMPLICIT = {frozenset({"token"}), frozenset({"id_token"}), frozenset({"id_token", "token"})}
 _HYBRID = {frozenset({"code", "token"}), frozenset({"code", "id_token"}), frozenset({"code", "id_token", "token"})}
+# RFC 7636 §4.1: code-verifier = 43*128unreserved (oauthlib and DOT compare any string).
+_CODE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 
 
 def _checksum(value):
@@ -61,6 +65,11 @@ def _checksum(value):
 
 def _is_public(request):
     return request.client is not None and request.client.client_type == PUBLIC
+
+
+def _id_token_hash(value):
+    """c_hash / at_hash for RS256 (OIDC Core §3.3.2.11): the left half of SHA-256, base64url."""
+    return base64.urlsafe_b64encode(hashlib.sha256(value.encode()).digest()[:16]).decode().rstrip("=")
 
 
 class IssuerValidator(NoPublicRefreshValidator):
@@ -267,7 +276,14 @@ class IssuerValidator(NoPublicRefreshValidator):
         if on(Break.PKCE_VERIFIER_OPTIONAL) and request.code_verifier is None:
             return None
         grant = self._grant(code, request)
-        return (grant.code_challenge or None) if grant else None
+        challenge = (grant.code_challenge or None) if grant else None
+        malformed = request.code_verifier is not None and not _CODE_VERIFIER.fullmatch(request.code_verifier)
+        if challenge and malformed and not on(Break.PKCE_VERIFIER_FORMAT_UNCHECKED):
+            raise errors.InvalidGrantError(
+                description="code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1).",
+                request=request,
+            )
+        return challenge
 
     def get_code_challenge_method(self, code, request):
         grant = self._grant(code, request)
@@ -323,7 +339,15 @@ class IssuerValidator(NoPublicRefreshValidator):
 
     def validate_jwt_bearer_token(self, token, scopes, request):
         # Our access tokens are JWTs that DOT stores and looks up; an ID token is not one.
-        return self.validate_bearer_token(token, scopes, request)
+        if self.validate_bearer_token(token, scopes, request):
+            return True
+        return on(Break.RESOURCE_ACCEPTS_ID_TOKEN) and self.validate_issuer_id_token(token, scopes, request)
+
+    def validate_issuer_id_token(self, token, scopes, request):
+        """What DOT's validate_jwt_bearer_token does with a JWT-shaped bearer token (its signature,
+        expiry, stored jti and scope checked as an ID token's), for an ID token of this issuer."""
+        parts = unverified_parts(token) if token else None  # oauthlib asks with None when no token came
+        return parts is not None and parts[1].get("iss") == current().issuer and self.validate_id_token(token, scopes, request)
 
     # --- ID tokens -----------------------------------------------------------------------------
 
@@ -336,10 +360,17 @@ class IssuerValidator(NoPublicRefreshValidator):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
         if on(Break.ID_TOKEN_WRONG_AUD):
             claims["aud"] = current().resource_url
+        if on(Break.ID_TOKEN_EXTRA_AUD_NO_AZP):
+            claims["aud"] = [request.client_id, "https://api.example.test"]  # DOT never adds azp
         return claims, expiration_time
 
     def finalize_id_token(self, id_token, token, token_handler, request):
         if on(Break.ID_TOKEN_NO_NONCE):
             id_token.pop("nonce", None)
             request.nonce = None
+        # oauthlib has put c_hash (beside a code) and at_hash (beside an access token) in already.
+        if on(Break.C_HASH_WRONG) and "c_hash" in id_token:
+            id_token["c_hash"] = _id_token_hash(request.nonce or "")
+        if on(Break.AT_HASH_MISSING):
+            id_token.pop("at_hash", None)
         return super().finalize_id_token(id_token, token, token_handler, request)

@@ -2,8 +2,8 @@
 
 Clean additions: iss (RFC 9207) on error redirects too (with DOT's own helper for success
 redirects), grant_types_supported in the OpenID discovery document (without it RFC 8414 §2 implies
-implicit), Cache-Control: no-store on every answer of the resource, and URLs built under the
-issuer's path prefix.
+implicit), Cache-Control: no-store on every answer of the resource, a second API (/api/other) with
+a scope of its own, and URLs built under the issuer's path prefix.
 """
 
 import json
@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.http import QueryDict
 from django.urls import reverse
 from oauth2_provider import views as dot_views
@@ -55,6 +56,16 @@ class AuthorizationView(dot_views.AuthorizationView):
         return response
 
 
+class LoginView(auth_views.LoginView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if on(Break.LOGIN_ANSWERS_307):
+            # A redirect helper that keeps the method (307, Starlette's RedirectResponse default):
+            # the browser posts the credentials on to the Location.
+            response.status_code = 307
+        return response
+
+
 class TokenView(dot_views.TokenView):
     def post(self, request, *args, **kwargs):
         if on(Break.SECRET_IN_QUERY) and request.GET:
@@ -79,8 +90,23 @@ class TokenView(dot_views.TokenView):
         return response
 
 
+class IntrospectTokenView(dot_views.IntrospectTokenView):
+    def authenticate_client(self, request):
+        # INTROSPECTION_OPEN: mounted like an internal API, every caller counts as a client.
+        return on(Break.INTROSPECTION_OPEN) or super().authenticate_client(request)
+
+
 class _IssuerEndpoints:
     """The metadata documents' endpoint URLs, with the issuer's token endpoint origin if it has one."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if on(Break.METADATA_ISSUER_HTTP):
+            # The issuer typed in by hand when the server still ran on plain http.
+            document = json.loads(response.content)
+            document["issuer"] = current().issuer.replace("https://", "http://", 1)
+            response.content = json.dumps(document).encode()
+        return response
 
     def _get_endpoint_url(self, request, view_name, required=False):
         url = super()._get_endpoint_url(request, view_name, required)
@@ -125,8 +151,15 @@ _LOCAL_CHECKS = {
 class MeView(HardenedMeView):
     """The hardened resource (DOT looks the token up), under the issuer's prefix, always no-store."""
 
+    resource_path = "api/me"
+    # The break under which the resource takes any valid token of the issuer, whatever its scope.
+    any_scope = Break.RESOURCE_ANY_SCOPE
+
+    def get_scopes(self, *args, **kwargs):
+        return [] if on(self.any_scope) else super().get_scopes(*args, **kwargs)
+
     def get_resource_metadata_url(self, request):
-        path = reverse("dot_root_metadata:oauth-resource-metadata-path", kwargs={"resource_path": "api/me"})
+        path = reverse("dot_root_metadata:oauth-resource-metadata-path", kwargs={"resource_path": self.resource_path})
         return request.build_absolute_uri(path)
 
     def dispatch(self, request, *args, **kwargs):
@@ -161,3 +194,11 @@ class MeView(HardenedMeView):
         outcome.oauth2_error = None
         return True, outcome
 
+
+class OtherView(MeView):
+    """A second API of the issuer, /api/other: it asks scope other where /api/me asks read, so a
+    token for one is refused by the other (token.audience-restricted)."""
+
+    required_scopes = ["other"]
+    resource_path = "api/other"
+    any_scope = Break.RESOURCE_B_ANY_SCOPE

@@ -78,6 +78,9 @@ class Command(BaseCommand):
             app.algorithm = Application.RS256_ALGORITHM
             app.hash_client_secret = True
             app.allowed_scopes = scopes
+            if role == "confidential" and settings.MODE == "mutants":
+                # The mutant deployment's second API (/api/other) has a scope of its own.
+                app.allowed_scopes = f"{scopes} other"
             app.enabled = enabled
             if client_type == CONFIDENTIAL:
                 # Plaintext here; ClientSecretField hashes it on save.
