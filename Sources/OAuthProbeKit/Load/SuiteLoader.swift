@@ -160,6 +160,9 @@ private struct SuiteParse {
             steps.append(step)
         }
         if let stepsNode = map["steps"], steps.isEmpty, !reader.hasErrors { reader.error(stepsNode, "steps: a probe needs at least one step") }
+        if let stepsNode = map["steps"], !steps.isEmpty, steps.allSatisfy(\.expect.isEmpty) {
+            reader.error(stepsNode, "steps: no step has an 'expect', so this probe could never fail")
+        }
         let endpoints = Set(declaredEndpoints).union(steps.compactMap { Self.endpoint(for: $0.action) })
             .union(steps.compactMap { Self.pushEndpoint(for: $0.action) })
         var probe = Probe(id: id, title: title, practice: practice, refs: refs, severity: severity, roles: roles,
