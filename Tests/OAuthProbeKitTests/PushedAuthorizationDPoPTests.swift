@@ -193,6 +193,7 @@ struct PushedAuthorizationDPoPTests {
                     resource: { token: "{{tokens.access_token}}", scheme: DPoP, dpop: false }
                   - name: e
                     resource: { token: "{{tokens.access_token}}", dpop: true }
+                    expect: { status: { not: 2xx } }
             """)
         let (suite, diagnostics) = SuiteLoader().load(file: path)
         #expect(diagnostics.isEmpty, "\(diagnostics)")

@@ -30,6 +30,24 @@ struct SuiteLoaderTests {
         #expect(catalogue.contains("`\(id)`"), "not in README.md's Probes table")
     }
 
+    @Test("a probe with no expect anywhere is refused: it could never fail")
+    func probeThatCannotFail() throws {
+        let path = try TestSupport.write("""
+            practice: Avoid Token Reuse
+            probes:
+              - id: token-reuse.always-passes
+                title: Never fails
+                refs: ["RFC 6749 §10.5"]
+                severity: low
+                roles: [service]
+                steps:
+                  - client_credentials: { client: service }
+                    require: { tokens: issued }
+            """)
+        let (_, diagnostics) = SuiteLoader().load(paths: [path])
+        #expect(TestSupport.positions(diagnostics) == ["9:7: error: steps: no step has an 'expect', so this probe could never fail"])
+    }
+
     @Test("mistakes in a suite are reported with file:line:col")
     func reportsMistakes() throws {
         let path = try TestSupport.write("""
@@ -68,7 +86,7 @@ struct SuiteLoaderTests {
                 title: t
                 refs: [x]
                 severity: low
-                steps: [ { discover: {} } ]
+                steps: [ { discover: {}, expect: { status: 200 } } ]
             """
         let first = try TestSupport.write(probe, named: "a.yaml")
         let second = try TestSupport.write(probe, named: "b.yaml")

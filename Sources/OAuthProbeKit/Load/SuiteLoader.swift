@@ -160,7 +160,7 @@ private struct SuiteParse {
             steps.append(step)
         }
         if let stepsNode = map["steps"], steps.isEmpty, !reader.hasErrors { reader.error(stepsNode, "steps: a probe needs at least one step") }
-        if let stepsNode = map["steps"], !steps.isEmpty, steps.allSatisfy(\.expect.isEmpty) {
+        if let stepsNode = map["steps"], !steps.isEmpty, steps.allSatisfy(\.expect.isEmpty), !reader.hasErrors {
             reader.error(stepsNode, "steps: no step has an 'expect', so this probe could never fail")
         }
         let endpoints = Set(declaredEndpoints).union(steps.compactMap { Self.endpoint(for: $0.action) })
