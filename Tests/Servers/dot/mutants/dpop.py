@@ -222,16 +222,6 @@ def resource_view(view):
     return wrapped
 
 
-def advertised(view):
-    """A metadata view whose document lists the DPoP algorithms (section 5.1)."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200:
-            document = json.loads(response.content)
-            document["dpop_signing_alg_values_supported"] = list(ALGORITHMS)
-            response.content = json.dumps(document).encode()
-        return response
-
-    return wrapped
+def metadata():
+    """What the metadata documents say of DPoP (section 5.1)."""
+    return {"dpop_signing_alg_values_supported": list(ALGORITHMS)}

@@ -173,17 +173,9 @@ def authorization_view(view):
     return wrapped
 
 
-def advertised(view):
-    """A metadata view whose document names the PAR endpoint and whether PAR is required (section 5)."""
-
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        if response.status_code == 200:
-            document = json.loads(response.content)
-            document["pushed_authorization_request_endpoint"] = request.build_absolute_uri(reverse("pushed-authorization-request"))
-            document["require_pushed_authorization_requests"] = required()
-            response.content = json.dumps(document).encode()
-        return response
-
-    return wrapped
+def metadata(request):
+    """What the metadata documents say of pushed authorization requests (section 5)."""
+    return {
+        "pushed_authorization_request_endpoint": request.build_absolute_uri(reverse("pushed-authorization-request")),
+        "require_pushed_authorization_requests": required(),
+    }

@@ -4,6 +4,9 @@ The hardened URL set (dotserver/urls.py), with this package's views in place of 
 issuer differs; pushed authorization requests (mutants/par.py) and DPoP (mutants/dpop.py) wrap them.
 """
 
+import functools
+import json
+
 from django.urls import URLPattern, include, path
 from oauth2_provider import urls as dot_urls
 from oauth2_provider import views as dot_views
@@ -12,7 +15,19 @@ from . import dpop, par, views
 
 
 def _metadata(view):
-    return par.advertised(dpop.advertised(view))
+    """A metadata view whose document also advertises PAR and DPoP."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            document = json.loads(response.content)
+            document.update(par.metadata(request))
+            document.update(dpop.metadata())
+            response.content = json.dumps(document).encode()
+        return response
+
+    return wrapped
 
 
 _OURS = {
