@@ -399,14 +399,11 @@ private struct SuiteParse {
             guard let client = role(), let idToken = value("id_token") else { return nil }
             return .verifyIDToken(VerifyIDTokenParameters(client: client, idToken: idToken, nonce: value("nonce"),
                                                           code: value("code"), accessToken: value("access_token")))
-        case "revoke":
+        case "revoke", "introspect":
             map.check(reader, keyword, allowed: ["client", "client_auth", "token", "token_type_hint"], required: ["client", "token"])
             guard let client = role(), let token = value("token") else { return nil }
-            return .revoke(RevokeParameters(client: client, clientAuth: clientAuth(), token: token, tokenTypeHint: value("token_type_hint")))
-        case "introspect":
-            map.check(reader, keyword, allowed: ["client", "client_auth", "token", "token_type_hint"], required: ["client", "token"])
-            guard let client = role(), let token = value("token") else { return nil }
-            return .introspect(IntrospectParameters(client: client, clientAuth: clientAuth(), token: token, tokenTypeHint: value("token_type_hint")))
+            let parameters = TokenCallParameters(client: client, clientAuth: clientAuth(), token: token, tokenTypeHint: value("token_type_hint"))
+            return keyword == "revoke" ? .revoke(parameters) : .introspect(parameters)
         case "resource":
             map.check(reader, keyword, allowed: ["token", "transport", "url", "scheme", "dpop"], required: ["token"])
             let transport = map["transport"].flatMap { reader.oneOf($0, "resource.transport", ResourceParameters.Transport.self) } ?? .header
@@ -488,7 +485,7 @@ private struct SuiteParse {
         case .token, .refresh, .clientCredentials, .passwordGrant:
             (["access_token", "refresh_token", "id_token", "error", "scope", "expires_in", "token_type", "answer"], false)
         case .verifyIDToken: (["signature", "issuer", "audience", "azp", "expiry", "nonce", "alg", "c_hash", "at_hash"], false)
-        case .signIn: (["session_cookie", "session_cookie_secure", "session_cookie_httponly", "session_cookie_samesite"], false)
+        case .signIn: (Set(SignInRecord.fieldNames), false)
         case .discover, .revoke, .introspect, .resource, .http, .pushAuthorization: ([], true)
         }
     }

@@ -41,9 +41,9 @@ public enum Action: Sendable {
     case token(TokenParameters)
     case refresh(RefreshParameters)
     case clientCredentials(ClientCredentialsParameters)
-    case revoke(RevokeParameters)
+    case revoke(TokenCallParameters)
     /// RFC 7662 introspection of a token, as a client.
-    case introspect(IntrospectParameters)
+    case introspect(TokenCallParameters)
     /// What the run's one sign-in showed: how the server answered the user's credentials and the
     /// session cookie it set then.
     case signIn
@@ -86,8 +86,7 @@ public enum Action: Sendable {
         case .token(let p): p.client
         case .refresh(let p): p.client
         case .clientCredentials(let p): p.client
-        case .revoke(let p): p.client
-        case .introspect(let p): p.client
+        case .revoke(let p), .introspect(let p): p.client
         }
     }
 }
@@ -197,14 +196,8 @@ public struct ClientCredentialsParameters: Sendable {
     public var scope: Template?
 }
 
-public struct RevokeParameters: Sendable {
-    public var client: ClientRole
-    public var clientAuth: ClientAuthentication = .registered
-    public var token: Template
-    public var tokenTypeHint: Template?
-}
-
-public struct IntrospectParameters: Sendable {
+/// A client's call about a token: RFC 7009 revocation or RFC 7662 introspection.
+public struct TokenCallParameters: Sendable {
     public var client: ClientRole
     public var clientAuth: ClientAuthentication = .registered
     public var token: Template
@@ -288,8 +281,7 @@ extension Action {
         case .refresh(let p): return [p.refreshToken] + [p.scope].compactMap { $0 }
         case .clientCredentials(let p): return [p.scope].compactMap { $0 }
         case .passwordGrant(let p): return [p.scope].compactMap { $0 }
-        case .revoke(let p): return [p.token] + [p.tokenTypeHint].compactMap { $0 }
-        case .introspect(let p): return [p.token] + [p.tokenTypeHint].compactMap { $0 }
+        case .revoke(let p), .introspect(let p): return [p.token] + [p.tokenTypeHint].compactMap { $0 }
         case .resource(let p): return [p.token] + [p.url, p.dpop?.htu, p.dpop?.htm].compactMap { $0 }
         case .http(let p): return [p.url] + p.headers.map(\.value) + [p.body].compactMap { $0 }
         case .verifyIDToken(let p): return [p.idToken] + [p.nonce, p.code, p.accessToken].compactMap { $0 }

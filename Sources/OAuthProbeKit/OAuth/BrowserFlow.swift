@@ -72,10 +72,7 @@ struct BrowserFlow {
                                       metaReferrer: page.referrer))
             }
             if let login {
-                guard signsIn else {
-                    signedIn = false
-                    return outcome(.stayed(status: response.status, title: page.title))
-                }
+                guard signsIn else { return outcome(.stayed(status: response.status, title: page.title)) }
                 guard strategy == .form else {
                     throw ProbeError("sign-in (\(strategy.rawValue)) did not give the browser a session: the server shows its login form")
                 }

@@ -23,6 +23,9 @@ struct SignInRecord: Sendable {
         }
     }
 
+    /// The fields `fields(sessionCookieName:)` gives.
+    static let fieldNames = ["session_cookie", "session_cookie_secure", "session_cookie_httponly", "session_cookie_samesite"]
+
     /// Outcome fields for `pages.session-cookie-flags`: each flag as the weakest of the session
     /// cookies has it. `Secure` is not applicable to a session over plain http.
     func fields(sessionCookieName: String?) -> [String: String] {

@@ -115,8 +115,9 @@ struct ProbeExecution {
         return (.pass, notes.joined(separator: "; "))
     }
 
-    /// Values of a shared outcome that are secrets.
-    static let secretFields = ["access_token", "refresh_token", "id_token", "code", "code_verifier"]
+    /// Values of a shared outcome that are secrets: what the server hands out, and the PKCE
+    /// verifier the step made.
+    static let secretFields = ProbeSession.secretFields.union(["code_verifier"])
 
     /// What makes two shared steps the same: the action, its role and every parameter as
     /// rendered, and for a code redemption, the key of the authorize step it redeems.
@@ -299,17 +300,11 @@ struct ProbeExecution {
             if let scope { form.append(("scope", scope)) }
             return try await grant(form, role: parameters.client, authentication: .registered, requestedScope: scope)
 
-        case .revoke(let parameters):
+        case .revoke(let parameters), .introspect(let parameters):
             var form = [("token", try context.render(parameters.token))]
             if let hint = try parameters.tokenTypeHint.map(context.render) { form.append(("token_type_hint", hint)) }
-            let request = ClientRequests.post(to: try endpoint(.revocation), parameters: form, as: try client(parameters.client),
-                                              authentication: parameters.clientAuth)
-            return try await send(request, as: .client(parameters.client))
-
-        case .introspect(let parameters):
-            var form = [("token", try context.render(parameters.token))]
-            if let hint = try parameters.tokenTypeHint.map(context.render) { form.append(("token_type_hint", hint)) }
-            let request = ClientRequests.post(to: try endpoint(.introspection), parameters: form, as: try client(parameters.client),
+            let kind: EndpointKind = if case .revoke = step.action { .revocation } else { .introspection }
+            let request = ClientRequests.post(to: try endpoint(kind), parameters: form, as: try client(parameters.client),
                                               authentication: parameters.clientAuth)
             return try await send(request, as: .client(parameters.client))
 
@@ -516,9 +511,7 @@ struct ProbeExecution {
         if outcome.fields.isEmpty {
             let reason = target.login.sessionCookieName.map { "the sign-in set no cookie named \($0) (login.session_cookie)" }
                 ?? "the sign-in set no cookie but CSRF tokens, so the session cookie is unknown (name it in login.session_cookie)"
-            for field in ["session_cookie", "session_cookie_secure", "session_cookie_httponly", "session_cookie_samesite"] {
-                outcome.unseen[field] = reason
-            }
+            for field in SignInRecord.fieldNames { outcome.unseen[field] = reason }
         }
         return outcome
     }

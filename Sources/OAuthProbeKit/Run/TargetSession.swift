@@ -145,21 +145,23 @@ final class TargetSession: @unchecked Sendable {
     /// The outcome of the shared step `key`: the first probe to ask sends it (`send`), the
     /// others wait for its outcome. An outcome that decides nothing (the server failed, the
     /// answer was undecided) or an error is not kept: the next probe to ask sends it again.
-    /// Nil `fresh` in the answer: this probe sent it itself.
+    /// `fresh` is true for the probe that sent it.
     func sharedStep(_ key: String, send: () async throws -> SharedOutcome) async throws -> (SharedOutcome, fresh: Bool) {
+        enum Turn { case kept(SharedOutcome), wait, send }
         while true {
-            let kept: SharedOutcome?? = lock.withLock {
+            let turn: Turn = lock.withLock {
                 switch sharedSteps[key] {
-                case .done(let outcome)?: return .some(outcome)
-                case .running?: return .some(nil)
+                case .done(let outcome)?: return .kept(outcome)
+                case .running?: return .wait
                 case nil:
                     sharedSteps[key] = .running(waiting: [])
-                    return .none
+                    return .send
                 }
             }
-            switch kept {
-            case .some(let outcome?): return (outcome, false)
-            case .some(nil):
+            switch turn {
+            case .kept(let outcome): return (outcome, false)
+            case .wait:
+                // Nil: the sender's outcome was not kept; ask again (and perhaps send it).
                 let outcome = await withCheckedContinuation { continuation in
                     lock.withLock {
                         switch sharedSteps[key] {
@@ -170,7 +172,7 @@ final class TargetSession: @unchecked Sendable {
                     }
                 }
                 if let outcome { return (outcome, false) }
-            case .none:
+            case .send:
                 do {
                     let outcome = try await send()
                     let decisive = outcome.outcome.serverFailure == nil && outcome.outcome.undecided == nil

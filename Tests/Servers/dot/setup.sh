@@ -48,17 +48,35 @@ mkdir -p "$STATE"/{tls,oidc,secrets,logs,run}
 chmod 755 "$STATE" "$STATE/tls"
 chmod 700 "$STATE/secrets" "$STATE/oidc"
 
-# --- TLS: test CA + server certificate for 127.0.0.1 / localhost -----------------------
+# --- TLS: test CA + server certificates for 127.0.0.1 / localhost ----------------------
 TLS="$STATE/tls"
-cert_ok() {
-    [[ -s "$TLS/ca.pem" && -s "$TLS/ca.key" && -s "$TLS/server.pem" && -s "$TLS/server.key" ]] || return 1
-    openssl verify -CAfile "$TLS/ca.pem" "$TLS/server.pem" >/dev/null 2>&1 || return 1
-    openssl x509 -in "$TLS/server.pem" -noout -checkend 86400 >/dev/null 2>&1 || return 1
-    openssl x509 -in "$TLS/server.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:127.0.0.1" || return 1
-    # key matches certificate
-    [[ "$(openssl x509 -in "$TLS/server.pem" -noout -pubkey)" == "$(openssl pkey -in "$TLS/server.key" -pubout)" ]]
+leaf_ok() {  # $1 name, $2 an IP its subjectAltName must hold: signed by the CA, a day left at least, key matches
+    [[ -s "$TLS/$1.pem" && -s "$TLS/$1.key" ]] || return 1
+    openssl verify -CAfile "$TLS/ca.pem" "$TLS/$1.pem" >/dev/null 2>&1 || return 1
+    openssl x509 -in "$TLS/$1.pem" -noout -checkend 86400 >/dev/null 2>&1 || return 1
+    openssl x509 -in "$TLS/$1.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$2" || return 1
+    [[ "$(openssl x509 -in "$TLS/$1.pem" -noout -pubkey)" == "$(openssl pkey -in "$TLS/$1.key" -pubout)" ]]
 }
-if ! cert_ok; then
+issue_leaf() {  # $1 name, $2 subjectAltName, $3 the IP leaf_ok checks
+    rm -f "$TLS/$1".*
+    openssl req -new -newkey rsa:2048 -nodes -sha256 \
+        -keyout "$TLS/$1.key" -out "$TLS/$1.csr" \
+        -subj "/CN=127.0.0.1" >/dev/null 2>&1 || die "cannot create the $1 key"
+    cat >"$TLS/$1.ext" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=$2
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EXT
+    openssl x509 -req -in "$TLS/$1.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
+        -CAcreateserial -out "$TLS/$1.pem" -days 825 -sha256 \
+        -extfile "$TLS/$1.ext" >/dev/null 2>&1 || die "cannot sign the $1 certificate"
+    rm -f "$TLS/$1.csr" "$TLS/$1.ext" "$TLS/ca.srl"
+    leaf_ok "$1" "$3" || die "generated $1 certificate does not verify"
+}
+if ! [[ -s "$TLS/ca.pem" && -s "$TLS/ca.key" ]] || ! leaf_ok server 127.0.0.1; then
     rm -f "$TLS"/*
     openssl req -x509 -new -newkey rsa:2048 -nodes -sha256 -days 3650 \
         -keyout "$TLS/ca.key" -out "$TLS/ca.pem" \
@@ -66,51 +84,11 @@ if ! cert_ok; then
         -addext "basicConstraints=critical,CA:TRUE" \
         -addext "keyUsage=critical,keyCertSign,cRLSign" \
         -addext "subjectKeyIdentifier=hash" >/dev/null 2>&1 || die "cannot create the test CA"
-    openssl req -new -newkey rsa:2048 -nodes -sha256 \
-        -keyout "$TLS/server.key" -out "$TLS/server.csr" \
-        -subj "/CN=127.0.0.1" >/dev/null 2>&1 || die "cannot create the server key"
-    cat >"$TLS/server.ext" <<'EXT'
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,DNS:localhost
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
-EXT
-    openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
-        -CAcreateserial -out "$TLS/server.pem" -days 825 -sha256 \
-        -extfile "$TLS/server.ext" >/dev/null 2>&1 || die "cannot sign the server certificate"
-    rm -f "$TLS/server.csr" "$TLS/server.ext" "$TLS/ca.srl"
-    cert_ok || die "generated certificate does not verify"
+    issue_leaf server "IP:127.0.0.1,DNS:localhost" 127.0.0.1
 fi
 # The mutant deployment's certificate, signed by the same CA: it also answers on 127.0.0.2 (the
 # issuer whose token endpoint is open on http's default port there). Remade whenever the CA is.
-mutants_cert_ok() {
-    [[ -s "$TLS/mutants.pem" && -s "$TLS/mutants.key" ]] || return 1
-    openssl verify -CAfile "$TLS/ca.pem" "$TLS/mutants.pem" >/dev/null 2>&1 || return 1
-    openssl x509 -in "$TLS/mutants.pem" -noout -checkend 86400 >/dev/null 2>&1 || return 1
-    openssl x509 -in "$TLS/mutants.pem" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:127.0.0.2" || return 1
-    [[ "$(openssl x509 -in "$TLS/mutants.pem" -noout -pubkey)" == "$(openssl pkey -in "$TLS/mutants.key" -pubout)" ]]
-}
-if ! mutants_cert_ok; then
-    rm -f "$TLS"/mutants.*
-    openssl req -new -newkey rsa:2048 -nodes -sha256 \
-        -keyout "$TLS/mutants.key" -out "$TLS/mutants.csr" \
-        -subj "/CN=127.0.0.1" >/dev/null 2>&1 || die "cannot create the mutants key"
-    cat >"$TLS/mutants.ext" <<'EXT'
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:127.0.0.2,DNS:localhost
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
-EXT
-    openssl x509 -req -in "$TLS/mutants.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" \
-        -CAcreateserial -out "$TLS/mutants.pem" -days 825 -sha256 \
-        -extfile "$TLS/mutants.ext" >/dev/null 2>&1 || die "cannot sign the mutants certificate"
-    rm -f "$TLS/mutants.csr" "$TLS/mutants.ext" "$TLS/ca.srl"
-    mutants_cert_ok || die "generated mutants certificate does not verify"
-fi
+leaf_ok mutants 127.0.0.2 || issue_leaf mutants "IP:127.0.0.1,IP:127.0.0.2,DNS:localhost" 127.0.0.2
 chmod 600 "$TLS"/*.key
 chmod 644 "$TLS/ca.pem" "$TLS/server.pem" "$TLS/mutants.pem"
 
