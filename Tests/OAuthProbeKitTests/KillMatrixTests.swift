@@ -37,13 +37,9 @@ enum MutantServer {
     /// Mutations that break what a token endpoint answers to a refusal, and what the harness must conclude.
     static let brokenRefusals: [String: Verdict] = ["refusal-200-empty": .error, "refusal-with-token": .fail]
 
-    static func isRefusal(_ expectation: OAuthProbeKit.Expectation) -> Bool {
-        expectation.subject == .tokens && expectation.matcher == .equals("none")
-    }
-
     /// The probes whose verdict rests on a refused token request (`expect: { tokens: none }`).
     static func restsOnRefusal(_ probe: Probe) -> Bool {
-        probe.steps.contains { $0.expect.contains(where: isRefusal) }
+        probe.steps.contains { $0.expect.contains(where: \.isRefusal) }
     }
 
     static func hasBrowserStep(_ probe: Probe) -> Bool {
@@ -161,7 +157,7 @@ struct KillMatrixTests {
             // (no code to redeem, no refresh token), the probe judges as on clean.
             let steps = MutantServer.catalogue.first { $0.displayID == result.displayID }?.probe.steps ?? []
             func sent(_ refusals: (Step) -> [OAuthProbeKit.Expectation]) -> Bool {
-                let names = Set(steps.filter { step in refusals(step).contains(where: MutantServer.isRefusal) }.map(\.name))
+                let names = Set(steps.filter { step in refusals(step).contains(where: \.isRefusal) }.map(\.name))
                 return result.evidence.contains { names.contains($0.step) }
             }
             let expected: Verdict? = sent { $0.require } ? .error : sent { $0.expect } ? MutantServer.brokenRefusals[name] : clean[result.displayID]

@@ -26,6 +26,9 @@ struct BrowserFlow {
         var pages: [SeenPage] = []
         /// How the server answered the login form, when this flow signed in.
         var signIn: SignInRecord?
+        /// The page the browser stayed on, and its URL, when the flow ended on one.
+        var finalPage: HTMLPage?
+        var finalURL: String?
     }
 
     var strategy: LoginStrategy
@@ -71,8 +74,14 @@ struct BrowserFlow {
                 pages.append(SeenPage(url: request.url, response: response, kind: login != nil ? .login : consent != nil ? .consent : .page,
                                       metaReferrer: page.referrer))
             }
+            func stayed() -> Outcome {
+                var result = outcome(.stayed(status: response.status, title: page.title))
+                result.finalPage = page
+                result.finalURL = request.url
+                return result
+            }
             if let login {
-                guard signsIn else { return outcome(.stayed(status: response.status, title: page.title)) }
+                guard signsIn else { return stayed() }
                 guard strategy == .form else {
                     throw ProbeError("sign-in (\(strategy.rawValue)) did not give the browser a session: the server shows its login form")
                 }
@@ -97,7 +106,7 @@ struct BrowserFlow {
             if let delivery = Self.responsePost(in: forms, page: request.url, server: server) {
                 return outcome(delivery)
             }
-            return outcome(.stayed(status: response.status, title: page.title))
+            return stayed()
         }
         throw ProbeError("more than \(Self.maximumHops) redirects inside the identity server")
     }

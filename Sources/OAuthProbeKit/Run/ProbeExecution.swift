@@ -78,12 +78,15 @@ struct ProbeExecution {
                 } else {
                     outcome = try await perform(step, context: context, session: session)
                 }
-                if outcome.serverFailure != nil, controlSucceeded, !step.expect.isEmpty,
+                // Only a real error=server_error, where a refusal is expected, after a control of this
+                // attempt succeeded: any other 5xx (an outage, a gateway) stays an error.
+                if outcome.fields["error"] == "server_error", controlSucceeded, step.expect.contains(where: \.isRefusal),
                    previousFailure == ServerFailure(step: step.name, answer: outcome.answer) {
                     outcome.serverErrorTakenAsRefusal = true
                     outcome.undecided = nil
                     notes.append("step '\(step.name)' answered \(outcome.answer) on every attempt: a refusal in the wrong words (RFC 6749 §5.2 and §4.1.2.1 name the error codes for one)")
                 }
+                if let reason = outcome.refusalNeedsControl, !controlSucceeded { outcome.undecided = reason }
                 context.outcomes[step.name] = outcome
                 if let failure = outcome.serverFailure {
                     serverFailure = ServerFailure(step: step.name, answer: outcome.answer)
@@ -454,25 +457,19 @@ struct ProbeExecution {
         outcome.sentState = state
         switch result.end {
         case .leftServer(let location):
-            outcome.redirect = location
-            take(URLParts(location)?.parameters ?? [], into: &outcome)
             outcome.summary = "the browser was sent to \(location)"
-            outcome.undecided = Self.elsewhere(location, sent: redirectURI, registered: client.redirectURI, outcome: outcome)
+            arrive(at: location, carrying: URLParts(location)?.parameters ?? [], sent: redirectURI, registered: client.redirectURI,
+                   signedOut: signedOut, into: &outcome)
         case .posted(let action, let fields):
             // form_post (or a page that auto-submits): the response goes to `action` in a POST.
-            outcome.redirect = action
-            take(fields, into: &outcome)
             outcome.summary = "the browser was made to post \(fields.map(\.name).joined(separator: ", ")) to \(action)"
-            outcome.undecided = Self.elsewhere(action, sent: redirectURI, registered: client.redirectURI, outcome: outcome)
+            arrive(at: action, carrying: fields, sent: redirectURI, registered: client.redirectURI, signedOut: signedOut, into: &outcome)
         case .stayed(let status, let title):
             outcome.status = status
             outcome.summary = "the server answered \(status)\(title.map { " (\"\($0)\")" } ?? "") and sent the browser nowhere"
-            // RFC 6749 §4.1.2.1: a request the server will not redirect is answered with an
-            // error page; any other page (a sign-in shown again, a rate limit, script delivery)
-            // decides nothing. A signed-out browser asks one thing only: was it sent away?
-            if !signedOut, !(400..<500).contains(status) || StepOutcome.inconclusiveStatuses.contains(status) {
-                outcome.undecided = "the browser stayed on a \(status) page that is neither a redirect to the client nor an error page"
-            }
+            judge(FinalPage.classify(status: status, page: result.finalPage, pageURL: result.finalURL, kind: result.pages.last?.kind,
+                                     sentRedirectURI: redirectURI, registeredRedirectURI: client.redirectURI),
+                  status: status, signedOut: signedOut, into: &outcome)
         }
         outcome.fields.merge(result.pages.fields()) { first, _ in first }
         if !result.pages.isEmpty { outcome.summary += "; pages shown: " + result.pages.map(\.defences).joined(separator: "; ") }
@@ -494,6 +491,34 @@ struct ProbeExecution {
             if let requestURI = query.first(where: { $0.0 == "request_uri" })?.1 { outcome.fields["request_uri"] = requestURI }
         }
         return outcome
+    }
+
+    /// What the page the browser stayed on decides (RFC 6749 §4.1.2.1: a request the server will
+    /// not redirect is answered with an error page). A signed-out browser asks one thing only:
+    /// was it sent, or led, to the redirect URI?
+    private func judge(_ page: FinalPage, status: Int, signedOut: Bool, into outcome: inout StepOutcome) {
+        switch page {
+        case .leadsOn(let destination, let means):
+            outcome.redirect = destination
+            take(URLParts(destination)?.parameters ?? [], into: &outcome)
+            outcome.summary += ", but \(means) on the page leads it on to \(destination)"
+        case _ where signedOut:
+            return
+        case .signIn:
+            outcome.summary += ": the login page"
+            outcome.undecided = "the login page came back (status \(status)): the browser's session was lost, so the request was never judged"
+        case .consent:
+            outcome.summary += ": a consent page"
+            outcome.undecided = "the browser stayed on a consent page it had already answered, so the request was never judged"
+        case .blocked(let status):
+            outcome.summary += ": a page a WAF, rate limiter or proxy answers with"
+            outcome.undecided = "the browser stayed on a \(status) page: a WAF, rate limiter, bot protection or sign-in challenge answers so, not the server's OAuth refusal (RFC 6749 §4.1.2.1)"
+        case .errorPage:
+            outcome.summary += ": an error page"
+        case .otherPage:
+            outcome.summary += ": a page that neither redirects nor leads on to the redirect URI"
+            outcome.refusalNeedsControl = "the browser stayed on a \(status) page, which is a refusal only where a control step of the same probe got a code first"
+        }
     }
 
     /// What the run's sign-in showed, as an outcome: the status that answered the credentials
@@ -519,8 +544,15 @@ struct ProbeExecution {
     /// A browser with a session that was shown a sign-in instead of an answer: the login form,
     /// or (for a server whose login page is a script) any page that is no error.
     private func sessionLost(_ result: BrowserFlow.Outcome) -> Bool {
-        guard case .stayed(let status, _) = result.end, (200..<300).contains(status) else { return false }
-        return result.pages.last?.kind == .login || target.login.strategy != .form
+        switch result.end {
+        case .stayed(let status, _):
+            // The login form comes back with any status (some servers answer it 401).
+            return result.pages.last?.kind == .login || (target.login.strategy != .form && (200..<300).contains(status))
+        case .leftServer(let location):
+            return Destination.isSignInRequest(URLParts(location)?.parameters ?? [])
+        case .posted(_, let fields):
+            return Destination.isSignInRequest(fields)
+        }
     }
 
     private func take(_ parameters: [(name: String, value: String)], into outcome: inout StepOutcome) {
@@ -539,14 +571,29 @@ struct ProbeExecution {
         return plain.joined(separator: " ")
     }
 
-    /// Why the place the browser was sent decides nothing, if it does not: neither the redirect
-    /// URI sent nor the registered one, and carrying no authorization response (a sign-in or
-    /// error page on another origin, as federated sign-in does).
-    static func elsewhere(_ destination: String, sent: String, registered: String?, outcome: StepOutcome) -> String? {
-        let base = URLParts(destination)?.base
-        if [sent, registered].contains(where: { $0.flatMap(URLParts.init)?.base == base }) { return nil }
-        if ["code", "error", "access_token", "id_token", "state"].contains(where: { outcome.fields[$0] != nil }) { return nil }
-        return "the browser was sent to \(URLParts(destination)?.origin ?? destination), which is neither the redirect URI nor the identity server, with no authorization response (a sign-in or error page elsewhere?)"
+    /// The browser was sent off the identity server, to `destination` with `parameters`: an
+    /// authorization response where it is one, else what the place is.
+    private func arrive(at destination: String, carrying parameters: [(name: String, value: String)], sent: String, registered: String?,
+                        signedOut: Bool, into outcome: inout StepOutcome) {
+        let origin = URLParts(destination)?.origin ?? destination
+        switch Destination(destination, parameters: parameters, sent: sent, registered: registered, sentState: outcome.sentState) {
+        case .client:
+            outcome.redirect = destination
+            take(parameters, into: &outcome)
+        case .upstreamSignIn:
+            // Its state and client_id are the upstream request's, not an authorization response.
+            outcome.summary += ": a sign-in request to another identity provider"
+            if !signedOut {
+                outcome.undecided = "the browser was sent to sign in at \(origin) (federated sign-in): its session was lost, so the request was never judged"
+            }
+        case .operatorErrorPage:
+            take(parameters, into: &outcome)
+            outcome.summary += ": the operator's error page, not the client"
+        case .unknown:
+            outcome.redirect = destination
+            take(parameters, into: &outcome)
+            outcome.undecided = "the browser was sent to \(origin), which is neither the redirect URI nor the identity server, with no authorization response (a sign-in or error page elsewhere?)"
+        }
     }
 
     /// Codes and tokens the server hands out complete what a token answer says: the scope the

@@ -22,6 +22,9 @@ struct StepOutcome: Sendable {
     /// refusal (a 200 without tokens, a page that is neither an error nor a redirect, a sign-in
     /// page on another origin). The probe ends with `error`.
     var undecided: String?
+    /// Authorize only: the browser stayed on a page that is a refusal only if a control of the
+    /// same probe succeeded before it (a 200 error page); why, for when none did.
+    var refusalNeedsControl: String?
     /// Why the granted scope cannot be judged: the response omits `scope` and neither the token
     /// nor introspection shows it. Only expectations on `scope` are then undecided.
     var scopeUnseen: String?
