@@ -52,6 +52,13 @@ struct FinalPageTests {
         #expect(Self.classify(html, status: status, kind: kind) == expected)
     }
 
+    @Test("a bare 401 or 403 with no page is the server's terse refusal (Glewlwyd); a page with it is a WAF's or a challenge", arguments: [401, 403])
+    func bareRefusal(status: Int) {
+        #expect(FinalPage.classify(status: status, page: nil, pageURL: Self.pageURL, kind: nil,
+                                   sentRedirectURI: Self.sent, registeredRedirectURI: Self.registered) == .errorPage)
+        #expect(Self.classify("<p>Request blocked</p>", status: status) == .blocked(status))
+    }
+
     @Test("a meta refresh names its URL in any of its spellings", arguments: [
         ("0; url=https://a.example/x", "https://a.example/x"),
         ("5;URL='https://a.example/x'", "https://a.example/x"),

@@ -26,7 +26,7 @@ struct BrowserFlow {
         var pages: [SeenPage] = []
         /// How the server answered the login form, when this flow signed in.
         var signIn: SignInRecord?
-        /// The page the browser stayed on, and its URL, when the flow ended on one.
+        /// The page the browser stayed on (nil when the answer had no HTML body), and its URL.
         var finalPage: HTMLPage?
         var finalURL: String?
     }
@@ -76,7 +76,7 @@ struct BrowserFlow {
             }
             func stayed() -> Outcome {
                 var result = outcome(.stayed(status: response.status, title: page.title))
-                result.finalPage = page
+                result.finalPage = isHTML && !response.body.isEmpty ? page : nil
                 result.finalURL = request.url
                 return result
             }

@@ -14,10 +14,10 @@ enum FinalPage: Equatable {
     case signIn
     /// A consent page the flow did not answer.
     case consent
-    /// A status that a WAF, rate limiter, bot protection or proxy answers with: not the
-    /// server's OAuth answer to the request.
+    /// A status that a WAF, rate limiter, bot protection or proxy answers with, with a page of
+    /// its own: not the server's OAuth answer to the request.
     case blocked(Int)
-    /// A 4xx error page: the server's refusal.
+    /// A 4xx error page, or a bare 400, 401 or 403 with no page (Glewlwyd): the server's refusal.
     case errorPage
     /// Any other page, such as a 200 error page: a refusal when a control of the same probe
     /// showed the client and the sign-in work.
@@ -27,6 +27,7 @@ enum FinalPage: Equatable {
     /// WAF and bot blocks, rate limits, and the inconclusive ones of a token answer.
     static let blockingStatuses = StepOutcome.inconclusiveStatuses.union([401, 403, 407, 451])
 
+    /// `page` is nil when the answer had no HTML body.
     static func classify(status: Int, page: HTMLPage?, pageURL: String?, kind: SeenPage.Kind?,
                          sentRedirectURI: String, registeredRedirectURI: String?) -> FinalPage {
         if let page, let pageURL, sentRedirectURI != registeredRedirectURI,
@@ -35,6 +36,8 @@ enum FinalPage: Equatable {
         }
         if kind == .login { return .signIn }
         if let page, FormSignIn.consent(in: page.forms) != nil { return .consent }
+        // A bare refusal has no page; what stands in front of a server shows one.
+        if page == nil, [400, 401, 403].contains(status) { return .errorPage }
         if status >= 500 || blockingStatuses.contains(status) { return .blocked(status) }
         if (400..<500).contains(status) { return .errorPage }
         return .otherPage

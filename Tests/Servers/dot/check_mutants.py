@@ -14,6 +14,7 @@ Needs the servers running (setup.sh, start.sh). Exits 1 when any mutation does n
 """
 
 import base64
+import html
 import json
 import re
 import secrets
@@ -79,8 +80,21 @@ def tamper(token):
     return f"{head}.{signature[:-2]}{'A' if signature[-2] != 'A' else 'B'}{signature[-1]}"
 
 
+def jwt_header(token):
+    segment = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
 def alg_none(token):
-    return f"{b64url(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{token.split('.')[1]}."
+    """The token unsigned, its header saying alg none (kid and typ kept, as oauthprobe's forgery)."""
+    header = {**jwt_header(token), "alg": "none"}
+    return f"{b64url(json.dumps(header).encode())}.{token.split('.')[1]}."
+
+
+def without_kid(token):
+    """The token with its header's kid taken out (the signature no longer matches)."""
+    header = {name: value for name, value in jwt_header(token).items() if name != "kid"}
+    return f"{b64url(json.dumps(header).encode())}.{token.split('.', 1)[1]}"
 
 
 class _Forms(HTMLParser):
@@ -101,7 +115,7 @@ class Issuer:
 
     def __init__(self, name):
         self.name = name
-        origin_host = "127.0.0.2" if name == "https-default-port-plain" else "127.0.0.1"
+        origin_host = "127.0.0.2" if name.split("--")[0] == "https-default-port-plain" else "127.0.0.1"
         self.origin = f"https://{origin_host}:8404"
         self.base = f"{self.origin}/m/{name}"
         self.issuer = f"{self.base}/o"
@@ -741,8 +755,11 @@ def check_referrer_policy(issuer):
 
 
 def check_sign_in_307(issuer):
+    """The sign-in answered 307 to a Location off the server's origin (RFC 9700 §4.12)."""
     _, sign_in = signed_out_browser(issuer)
-    return sign_in.status_code in (307, 308), f"sign-in answered {sign_in.status_code}"
+    location = urljoin(sign_in.url, sign_in.headers.get("Location", ""))
+    leaves = not location.startswith(issuer.origin + "/")
+    return sign_in.status_code in (307, 308) and leaves, f"sign-in answered {sign_in.status_code} to {location[:60]}"
 
 
 def check_session_cookie(issuer, flag):
@@ -862,12 +879,59 @@ def check_api_scope(issuer, scope, api):
     return status == 200, f"a token for {scope!r} at /{api}: {status}"
 
 
+def check_hsts_zero(issuer):
+    header = issuer.discovery().headers.get("Strict-Transport-Security")
+    return header is not None and re.fullmatch(r"max-age=0\b.*", header) is not None, f"Strict-Transport-Security: {header}"
+
+
+def signed_in(issuer, role="public"):
+    """The issuer's browser, signed in (one completed authorization request)."""
+    issuer.authorize(role)
+    return issuer
+
+
+def last_page(outcome):
+    answer = outcome["answers"][-1]
+    return answer.status_code, answer.headers.get("Content-Type", ""), answer.text
+
+
+def check_links_back(issuer):
+    """Every bent redirect_uri's error page, signed in, links back to it as sent."""
+    signed_in(issuer)
+    linked = []
+    for variant, uri in REDIRECT_VARIANTS.items():
+        status, _, text = last_page(issuer.authorize(redirect_uri=uri))
+        href = html.escape(f"{uri}{'&' if '?' in uri else '?'}error=invalid_request")
+        if status == 200 and f'href="{href}"' in text:
+            linked.append(variant)
+    return len(linked) == len(REDIRECT_VARIANTS), f"error pages linking back to the sent URI: {len(linked)} of {len(REDIRECT_VARIANTS)}"
+
+
+def check_waf(issuer):
+    """A 403 block page exactly for the bent URIs that contain attacker or *, signed out and in."""
+    expected = {variant for variant, uri in REDIRECT_VARIANTS.items() if "attacker" in uri or "*" in uri}
+    blocked = {}
+    for label, browser in (("signed out", Issuer(issuer.name)), ("signed in", signed_in(Issuer(issuer.name)))):
+        blocked[label] = {variant for variant, uri in REDIRECT_VARIANTS.items()
+                          if last_page(browser.authorize(redirect_uri=uri))[0] == 403
+                          and "Request blocked" in last_page(browser.authorize(redirect_uri=uri))[2]}
+    worked = all(found == expected for found in blocked.values())
+    return worked, f"403 'Request blocked' for {sorted(blocked['signed in'])} (signed out: {len(blocked['signed out'])})"
+
+
+def check_resource_open(issuer):
+    response = issuer._send("GET", f"{issuer.base}/api/me")
+    body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else None
+    return response.status_code == 200 and body == {"user": None}, f"no Authorization header: {response.status_code} {response.text[:40]!r}"
+
+
 CHECKS = {
     "metadata-http-endpoint": check_metadata_http,
     "https-same-port-plain": check_same_port,
     "https-default-port-plain": check_default_port,
     "https-advertised-plain": check_advertised,
     "hsts-missing": check_hsts,
+    "hsts-max-age-zero": check_hsts_zero,
     "secret-not-required": check_secret_required,
     "any-secret-accepted": check_wrong_secret,
     "secret-in-query": check_secret_in_query,
@@ -950,6 +1014,9 @@ CHECKS = {
     "refusal-200-empty": check_refusal_200,
     "refusal-with-token": check_refusal_with_token,
     "login-other-origin": check_login_elsewhere,
+    "error-page-links-back": check_links_back,
+    "waf-blocks-attacks": check_waf,
+    "resource-open": check_resource_open,
 }
 
 
