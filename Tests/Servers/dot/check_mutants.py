@@ -8,9 +8,13 @@ issuer, where it must not; a control mutant must behave like the clean issuer, a
 mutant must give its odd answer. The redirect-URI mutants are checked against all fourteen bent
 URIs: exactly their aimed variants may get a code.
 
+Each quirk in quirks.json (a conforming vendor's behaviour) has a check too: it must show on the wire on
+clean--QUIRK, and not on clean (where the clean issuer cannot show it, on MUTATION--QUIRK and not on
+MUTATION). session-forgotten-401 happens once per server start: its check needs a fresh start.
+
     Tests/Servers/dot/.venv/bin/python Tests/Servers/dot/check_mutants.py [name ...]
 
-Needs the servers running (setup.sh, start.sh). Exits 1 when any mutation does not hold.
+Needs the servers running (setup.sh, start.sh). Exits 1 when any mutation does not hold or quirk does not show.
 """
 
 import base64
@@ -1020,6 +1024,287 @@ CHECKS = {
 }
 
 
+# --- quirks (quirks.json): each shown on the wire on its issuer, and not on the issuer without it ------
+
+QUIRKS = json.loads((HERE / "quirks.json").read_text())
+ERROR_CASES = {  # authorization requests DOT does not redirect to the client, from a signed-in browser
+    "unregistered redirect_uri": {"redirect_uri": "https://attacker.example/cb"},
+    "unknown client_id": {"client_id": "oauthprobe-unknown-client"},
+    "disabled client": {"role": "disabled"},
+}
+
+
+def error_outcomes(issuer):
+    signed_in(issuer)
+    return {label: issuer.authorize(**request) for label, request in ERROR_CASES.items()}
+
+
+def describe(outcome):
+    return " -> ".join(f"{answer.status_code}" for answer in outcome["answers"]) + (f" -> {outcome['location'][:60]}" if outcome["location"] else "")
+
+
+def check_error_page_200(issuer):
+    outcomes = error_outcomes(issuer)
+    shown = all(len(o["answers"]) == 1 and o["location"] is None and last_page(o)[0] == 200 and last_page(o)[1].startswith("text/html")
+                for o in outcomes.values())
+    return shown, "; ".join(f"{label}: {describe(o)}" for label, o in outcomes.items())
+
+
+def check_error_page_redirect(issuer):
+    outcomes = error_outcomes(issuer)
+
+    def to_error_page(o):
+        first = o["answers"][0]
+        return (len(o["answers"]) == 2 and first.status_code == 302 and o["location"] is None
+                and urlsplit(first.headers["Location"]).path == f"/m/{issuer.name}/home/error"
+                and "errorId" in dict(parse_qsl(urlsplit(first.headers["Location"]).query)) and last_page(o)[0] == 200)
+
+    return all(map(to_error_page, outcomes.values())), "; ".join(f"{label}: {describe(o)}" for label, o in outcomes.items())
+
+
+def check_error_page_other_origin(issuer):
+    outcomes = error_outcomes(issuer)
+    page = f"https://localhost:8404/m/{issuer.name}/oauth-error?"
+
+    def elsewhere(o):
+        params = o["params"]
+        return ((o["location"] or "").startswith(page) and params.get("error") == "invalid_request"
+                and not {"code", "state"} & params.keys())
+
+    sent = all(map(elsewhere, outcomes.values()))
+    served = sent and issuer._send("GET", outcomes["unknown client_id"]["location"]).status_code == 200
+    return sent and served, "; ".join(f"{label}: {describe(o)}" for label, o in outcomes.items()) + f"; the page answers: {served}"
+
+
+def check_identity_scopes_client_credentials(issuer):
+    """On client-credentials-public: the public client's client_credentials with and without openid."""
+    with_openid, without = issuer.client_credentials("public", scope="openid read"), issuer.client_credentials("public", scope="read")
+    error = with_openid.json().get("error")
+    return with_openid.status_code == 400 and error == "invalid_scope" and issued(without), (
+        f"client_credentials 'openid read': {with_openid.status_code} {error}; 'read': {without.status_code}")
+
+
+def check_identity_scopes_implicit(issuer):
+    """On implicit-enabled: response_type=token with and without openid."""
+    with_openid = issuer.authorize(response_type="token", scope="openid read")["params"]
+    without = front_channel_token(issuer, "token", "read")
+    return with_openid.get("error") == "invalid_scope" and without[0], f"token + openid: {with_openid.get('error') or sorted(with_openid)}; {without[1]}"
+
+
+def check_offline_access(issuer):
+    documents = (f"{issuer.issuer}/.well-known/openid-configuration", f"{issuer.base}/.well-known/oauth-authorization-server/o")
+    listed = all("offline_access" in issuer._send("GET", url).json().get("scopes_supported", []) for url in documents)
+    found = {}
+    for label, scope, extra in (("openid read", "openid read", None), ("+offline_access", "openid read offline_access", None),
+                                ("+offline_access, prompt=consent", "openid read offline_access", {"prompt": "consent"})):
+        outcome = issuer.authorize("confidential", scope=scope, extra=extra)
+        body = issuer.redeem("confidential", outcome).json() if "code" in outcome["params"] else {"error": outcome["params"].get("error")}
+        found[label] = body
+    consented = found["+offline_access, prompt=consent"].get("refresh_token")
+    refreshed = issued(issuer.refresh("confidential", consented)) if consented else False
+    worked = (listed and "refresh_token" not in found["openid read"] and "refresh_token" not in found["+offline_access"]
+              and refreshed)
+    return worked, (f"scopes_supported lists offline_access: {listed}; refresh token for "
+                    + ", ".join(f"{label}: {'refresh_token' in body if 'error' not in body else body['error']}" for label, body in found.items())
+                    + f"; it refreshes: {refreshed}")
+
+
+def check_password_mfa(issuer):
+    """On password-grant-enabled: right credentials 403 mfa_required, wrong ones 400 invalid_grant."""
+    answers = {label: issuer.token("confidential", {"grant_type": "password", "username": "probe-user", "password": password, "scope": "read"})
+               for label, password in (("right", _secret("user-password")), ("wrong", "not-the-password"))}
+    errors = {label: (r.status_code, r.json().get("error")) for label, r in answers.items()}
+    return errors == {"right": (403, "mfa_required"), "wrong": (400, "invalid_grant")}, f"password grant: {errors}"
+
+
+def check_password_mfa_clean(issuer):
+    """On clean--password-mfa-required: the grant stays refused as on clean (worked = it is refused otherwise)."""
+    response = issuer.token("confidential", {"grant_type": "password", "username": "probe-user", "password": _secret("user-password"), "scope": "read"})
+    return response.json().get("error") == "unauthorized_client", f"password grant: {response.status_code} {response.json().get('error')}"
+
+
+def retyped(token, typ):
+    header = {**jwt_header(token), "typ": typ}
+    return f"{b64url(json.dumps(header).encode())}.{token.split('.', 1)[1]}"
+
+
+def check_resource_kid(issuer):
+    """On resource-jwt-unverified: the token, tampered (kid kept), without kid, typed JWT."""
+    token = issuer.tokens()["access_token"]
+    found = {label: issuer.resource(forged).status_code for label, forged in
+             (("real", token), ("tampered", tamper(token)), ("alg none", alg_none(token)),
+              ("no kid", without_kid(token)), ("typ JWT", retyped(token, "JWT")))}
+    worked = found["real"] == found["tampered"] == found["alg none"] == 200 and found["no kid"] == found["typ JWT"] == 401
+    return worked, f"resource: {found}"
+
+
+def check_script_session_cookie(issuer):
+    browser = Issuer(issuer.name)
+    first = browser.authorize()
+    sign_in = next(a for a in first["answers"] if a.request.method == "POST" and "/accounts/login/" in a.request.url)
+    header = next((h for h in sign_in.raw.headers.getlist("Set-Cookie") if h.startswith("probe_session_state=")), None)
+    if header is None:
+        return False, "no probe_session_state cookie"
+    attributes = {key.strip().lower(): value.strip() for key, _, value in (a.partition("=") for a in header.split(";")[1:])}
+    flags = ("secure" in attributes and "httponly" not in attributes and attributes.get("samesite", "").lower() == "none"
+             and attributes.get("path") == f"/m/{issuer.name}/")
+    jar = browser.browser.cookies
+    for cookie in [c for c in jar if c.name == "probe_session_state"]:
+        jar.clear(cookie.domain, cookie.path, cookie.name)
+    without_state = browser.authorize()
+    still_signed_in = "code" in without_state["params"] and not any("/accounts/login/" in a.url for a in without_state["answers"])
+    for cookie in [c for c in jar if c.name == SESSION_COOKIE]:
+        jar.clear(cookie.domain, cookie.path, cookie.name)
+    without_session = browser.authorize()
+    signed_out = any("/accounts/login/" in a.url for a in without_session["answers"])
+    return flags and still_signed_in and signed_out, (
+        f"{header.split('=', 1)[0]} {sorted(attributes)} SameSite={attributes.get('samesite')}; without it still signed in: "
+        f"{still_signed_in}; without the session cookie signed out: {signed_out}")
+
+
+def consent_shown(outcome):
+    return any('id="authorizationForm"' in answer.text for answer in outcome["answers"])
+
+
+def check_consent_remembered(issuer):
+    browser = Issuer(issuer.name)
+    browser.authorize()  # consent given now, or before
+    again, prompted = browser.authorize(), browser.authorize(extra={"prompt": "consent"})
+    worked = not consent_shown(again) and "code" in again["params"] and consent_shown(prompted) and "code" in prompted["params"]
+    return worked, f"consent page again: {consent_shown(again)} (code: {'code' in again['params']}); with prompt=consent: {consent_shown(prompted)}"
+
+
+def check_csp_frame_ancestors(issuer):
+    pages, _ = signed_out_browser(issuer)
+    found = {page_name(page): (page.headers.get("Content-Security-Policy"), page.headers.get("X-Frame-Options")) for page in pages}
+    wanted = ("frame-ancestors 'self' https://portal.example.test", None)
+    return bool(found) and all(value == wanted for value in found.values()), f"CSP, X-Frame-Options: {found}"
+
+
+def check_login_307_same_origin(issuer):
+    outcome = Issuer(issuer.name).authorize()
+    sign_in = next(a for a in outcome["answers"] if a.request.method == "POST" and "/accounts/login/" in a.request.url)
+    location = urljoin(sign_in.url, sign_in.headers.get("Location", ""))
+    same_origin = location.startswith(f"{issuer.base}/accounts/login/done?next=")
+    reposted = issuer._send("POST", location, data={"username": "probe-user", "password": "whatever"}) if same_origin else None
+    onward = reposted is not None and reposted.status_code == 302 and reposted.headers["Location"] == dict(parse_qsl(urlsplit(location).query))["next"]
+    worked = sign_in.status_code == 307 and same_origin and onward and "code" in outcome["params"]
+    return worked, f"sign-in {sign_in.status_code} to {location[len(issuer.origin):][:50]}; a re-POST there: {reposted.status_code if reposted is not None else '-'}; code: {'code' in outcome['params']}"
+
+
+def check_rate_limited(issuer):
+    query = urlencode({"response_type": "code", "client_id": "probe-public", "redirect_uri": PUBLIC_CB, "state": "rate",
+                       "code_challenge": b64url(sha256(b"rate").digest()), "code_challenge_method": "S256"})
+    found = {}
+    for label, send in (("token", lambda: issuer.client_credentials()),
+                        ("authorize", lambda: issuer._send("GET", f"{issuer.issuer}/authorize/?{query}"))):
+        answers = [send() for _ in range(8)]
+        limited = [i for i, answer in enumerate(answers) if answer.status_code == 429]
+        proper = all(answers[i].headers.get("Retry-After") == "1" and answers[i].headers.get("Content-Type", "").startswith("text/html") for i in limited)
+        found[label] = (limited, proper)
+    worked = all(len(limited) == 2 and limited[1] - limited[0] == 4 and proper for limited, proper in found.values())
+    return worked, "429 at " + ", ".join(f"{label} requests {limited} (Retry-After: 1, HTML: {proper})" for label, (limited, proper) in found.items())
+
+
+def check_cold_start(issuer):
+    client_id = f"oauthprobe-cold-{secrets.token_hex(4)}"  # a client_id this server has not seen since it started
+    answers = [issuer._send("POST", f"{issuer.issuer}/token/", data={"grant_type": "client_credentials", "client_id": client_id,
+                                                                     "client_secret": "not-a-secret"}) for _ in range(2)]
+    first, second = answers
+    worked = (first.status_code == 503 and "Retry-After" not in first.headers and first.headers.get("Content-Type", "").startswith("text/html")
+              and second.status_code == 401)
+    return worked, f"a new client_id: {first.status_code} (Retry-After {first.headers.get('Retry-After')}), then {second.status_code}"
+
+
+def check_session_forgotten(issuer):
+    """Within 14 signed-in authorization requests (the 12th GET since the server started), exactly one
+    sign-in page with status 401; the browser was signed in before it."""
+    browser = Issuer(issuer.name)
+    pages = []
+    for _ in range(14):
+        outcome = browser.authorize()
+        pages.append([a.status_code for a in outcome["answers"] if a.request.method == "GET" and "/accounts/login/" in a.url])
+    unauthorized = [i for i, statuses in enumerate(pages) if 401 in statuses]
+    worked = len(unauthorized) == 1 and not any(pages[i] for i in range(1, unauthorized[0])) if unauthorized else False
+    return worked, (f"sign-in pages per request {pages}" if worked or not unauthorized else f"sign-in pages {pages}") + (
+        "" if unauthorized or issuer.name == "clean" else " (none: counted past 12 since the server started? restart it)")
+
+
+def check_json_nulls(issuer):
+    token = issuer.client_credentials().json()
+    introspection = issuer._client_request("introspect/", "confidential", {"token": "not-a-token"}).json()
+    nulls = [name for name in ("refresh_token", "id_token") if name in token and token[name] is None]
+    nulls_introspection = [name for name, value in introspection.items() if value is None]
+    worked = nulls == ["refresh_token", "id_token"] and "scope" in nulls_introspection and introspection.get("active") is False
+    return worked, f"token answer nulls {nulls}; inactive introspection nulls {nulls_introspection}"
+
+
+def check_jwks_no_kid(issuer):
+    keys = issuer._send("GET", f"{issuer.issuer}/.well-known/jwks.json").json()["keys"]
+    id_token = issuer.tokens()["id_token"]
+    header = jwt_header(id_token)
+    signed = jws.JWS()
+    signed.deserialize(id_token)
+    try:
+        signed.verify(jwk.JWK(**keys[0]))
+        verified = True
+    except Exception:  # noqa: BLE001 (jwcrypto raises several kinds)
+        verified = False
+    worked = len(keys) == 1 and "kid" not in keys[0] and "kid" not in header and verified
+    return worked, f"JWKS keys {len(keys)}, kid {keys[0].get('kid', 'none')!r}; ID token header {sorted(header)}, verifies with the key: {verified}"
+
+
+def check_dpop_jti_not_tracked(issuer):
+    replayed, evidence = check_dpop_replay(issuer)
+    policy = re.search(r"opt_in: \[([^\]]*)\]", (STATE / "targets" / f"{issuer.name}.yaml").read_text())
+    opted_in = "dpop_replay" in [entry.strip() for entry in policy[1].split(",")]
+    return replayed and not opted_in, f"{evidence}; target opts in to dpop_replay: {opted_in}"
+
+
+# quirk -> [(check, the issuer it is shown against: the quirk's issuer is BASE--QUIRK)]: the check must
+# work on BASE--QUIRK and not on BASE.
+QUIRK_CHECKS = {
+    "error-page-200": [(check_error_page_200, "clean")],
+    "error-page-redirect": [(check_error_page_redirect, "clean")],
+    "error-page-other-origin": [(check_error_page_other_origin, "clean")],
+    "identity-scopes-refused": [(check_identity_scopes_client_credentials, "client-credentials-public"),
+                                (check_identity_scopes_implicit, "implicit-enabled")],
+    "refresh-needs-offline-access": [(check_offline_access, "clean")],
+    "password-mfa-required": [(check_password_mfa, "password-grant-enabled")],
+    "resource-requires-kid": [(check_resource_kid, "resource-jwt-unverified")],
+    "script-session-cookie": [(check_script_session_cookie, "clean")],
+    "consent-remembered": [(check_consent_remembered, "clean")],
+    "csp-frame-ancestors": [(check_csp_frame_ancestors, "clean")],
+    "login-307-same-origin": [(check_login_307_same_origin, "clean")],
+    "rate-limited": [(check_rate_limited, "clean")],
+    "cold-start-503": [(check_cold_start, "clean")],
+    "session-forgotten-401": [(check_session_forgotten, "clean")],
+    "json-nulls": [(check_json_nulls, "clean")],
+    "jwks-no-kid": [(check_jwks_no_kid, "clean")],
+    "dpop-jti-not-tracked": [(check_dpop_jti_not_tracked, "clean")],
+}
+
+
+def check_quirk(entry):
+    """(ok, report line) for one quirk: each of its checks on BASE--QUIRK (must work) and BASE (must not);
+    password-mfa-required also leaves clean's refusal of the password grant alone."""
+    name, lines, ok = entry["name"], [], True
+    started = time.monotonic()
+    pairs = list(QUIRK_CHECKS[name])
+    for run, base in pairs:
+        quirked = f"{base}--{name}"
+        worked, evidence = run(Issuer(quirked))
+        base_worked, base_evidence = run(Issuer(base))
+        ok &= worked and not base_worked
+        lines.append(f"{evidence}  |  {base}: {base_evidence}")
+    if name == "password-mfa-required":
+        refused, evidence = check_password_mfa_clean(Issuer(f"clean--{name}"))
+        ok &= refused
+        lines.append(f"clean--{name}: {evidence}")
+    line = f"{'ok ' if ok else 'BAD'} {name:36} {' // '.join(lines)}  ({time.monotonic() - started:.1f} s)"
+    return ok, line
+
+
 def all_of(*results):
     return all(worked for worked, _ in results), "; ".join(evidence for _, evidence in results)
 
@@ -1041,17 +1326,26 @@ def check(entry):
 
 
 def main(names):
+    """Every mutation and quirk (or those named), four at a time."""
     entries = [entry for entry in MANIFEST if entry["name"] != "clean" and (not names or entry["name"] in names)]
-    unknown = set(names) - {entry["name"] for entry in MANIFEST}
+    quirks = [entry for entry in QUIRKS if not names or entry["name"] in names]
+    unknown = set(names) - {entry["name"] for entry in [*MANIFEST, *QUIRKS]}
     if unknown:
-        sys.exit(f"unknown mutation(s): {sorted(unknown)}")
+        sys.exit(f"unknown mutation(s) or quirk(s): {sorted(unknown)}")
     failures = 0
     with ThreadPoolExecutor(4) as pool:
         for ok, line in pool.map(check, entries):
             failures += not ok
             print(line, flush=True)
-    print(f"{len(entries) - failures} of {len(entries)} mutations hold")
-    return 1 if failures else 0
+        quirk_failures = 0
+        for ok, line in pool.map(check_quirk, quirks):
+            quirk_failures += not ok
+            print(line, flush=True)
+    if entries:
+        print(f"{len(entries) - failures} of {len(entries)} mutations hold")
+    if quirks:
+        print(f"{len(quirks) - quirk_failures} of {len(quirks)} quirks show")
+    return 1 if failures or quirk_failures else 0
 
 
 if __name__ == "__main__":
