@@ -5,6 +5,7 @@ issuer (mutations, clean--QUIRK and MUTATION--QUIRK, mutants/registry.py ISSUERS
 introspection are always listed (DOT's OpenID discovery document has neither); the token endpoint
 too when the issuer's metadata advertises another one (the probes must see that, the other
 requests must reach the real endpoint). Files of issuers that no longer exist are removed.
+state/targets/issuers.txt lists every issuer's file, in the registry's order.
 """
 
 from pathlib import Path
@@ -52,3 +53,9 @@ class Command(BaseCommand):
                 path.write_text(text)
         for stale in set(TARGETS.glob("*.yaml")) - wanted:
             stale.unlink()
+        # Every issuer's file name, one a line, in the registry's order: the mutations as in
+        # mutants.json (clean first), then per quirk clean--QUIRK and its MUTATION--QUIRK issuers.
+        index = TARGETS / "issuers.txt"
+        listing = "".join(f"{mutation.name}.yaml\n" for mutation in ISSUERS)
+        if not index.exists() or index.read_text() != listing:
+            index.write_text(listing)
