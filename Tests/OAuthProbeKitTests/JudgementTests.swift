@@ -125,6 +125,19 @@ struct JudgementTests {
         #expect(Self.judge(.field("response_types_supported"), .lacks("token"), outcome) == .holds)
     }
 
+    /// Issue 17: HSTS with max-age=0 makes the browser forget the host (RFC 6797 §6.1.1).
+    @Test("a header's directive is judged on its own", arguments: [
+        ("max-age=31536000; includeSubDomains", "31536000", true),
+        (#"includeSubDomains; MAX-AGE="600""#, "600", true),
+        ("max-age=0", "0", false),
+        ("includeSubDomains", nil, false),
+    ])
+    func headerDirective(header: String, value: String?, holds: Bool) {
+        let outcome = StepOutcome(status: 200, headers: [HTTPHeader(name: "Strict-Transport-Security", value: header)], summary: "")
+        #expect(Evaluation.headerValue("Strict-Transport-Security.max-age", in: outcome) == value)
+        #expect((Self.judge(.header("Strict-Transport-Security.max-age"), .atLeast("1"), outcome) == .holds) == holds)
+    }
+
     @Test("a fragment that holds a query gives its parameters")
     func fragmentQuery() {
         let parameters = URLParts("https://client.example/cb#attacker?code=abc&state=s")!.parameters

@@ -312,7 +312,7 @@ struct ProbeExecution {
             return try await send(request, as: .client(parameters.client))
 
         case .signIn:
-            return try signInOutcome(session: session)
+            return try await signInOutcome(session: session, step: step.name)
 
         case .resource(let parameters):
             let token = try context.render(parameters.token)
@@ -449,7 +449,7 @@ struct ProbeExecution {
                 if result.signedIn { session.shared.count { $0.signIns += 1 } }
                 if let record = result.signIn { session.shared.record(record) }
                 return TargetSession.FlowResult(value: result, signedIn: signedIn || result.signedIn,
-                                                sessionLost: hasSession && sessionLost(result))
+                                                sessionLost: hasSession && result.asksToSignIn(strategy: login.strategy))
             }
         }
         var outcome = StepOutcome(summary: "")
@@ -523,36 +523,30 @@ struct ProbeExecution {
 
     /// What the run's sign-in showed, as an outcome: the status that answered the credentials
     /// and the session cookie's flags. A probe signs in (its authorize step) before it asks.
-    private func signInOutcome(session: ProbeSession) throws -> StepOutcome {
+    private func signInOutcome(session: ProbeSession, step: String) async throws -> StepOutcome {
         guard target.login.strategy != .cookie else {
             throw ProbeSkip("the target supplies its session cookie (login.strategy cookie): the harness never signs in, so there is no sign-in to look at")
         }
-        guard let record = session.shared.signInRecord else {
+        guard var record = session.shared.signInRecord else {
             throw ProbeError("no sign-in was seen in this run: an earlier authorize step signs in")
+        }
+        let candidates = record.candidates.map(\.name)
+        if target.login.sessionCookieName == nil, target.login.strategy == .form, candidates.count > 1,
+           let cookies = session.shared.currentSessionCookies, let client = target.clients[.public] ?? target.clients[.confidential],
+           let endpoint = endpoints.url(.authorization) {
+            record.signingOut = try await session.shared.signingOutCookies {
+                try await SessionCookieTrial(session: session, step: step).signingOut(candidates, sessionCookies: cookies, client: client, endpoint: endpoint)
+            }
         }
         var outcome = StepOutcome(status: record.status, summary: record.summary)
         if let location = record.location { outcome.headers = [HTTPHeader(name: "Location", value: location)] }
         outcome.fields = record.fields(sessionCookieName: target.login.sessionCookieName)
-        if outcome.fields.isEmpty {
+        if outcome.fields["session_cookie"] == nil {
             let reason = target.login.sessionCookieName.map { "the sign-in set no cookie named \($0) (login.session_cookie)" }
                 ?? "the sign-in set no cookie but CSRF tokens, so the session cookie is unknown (name it in login.session_cookie)"
             for field in SignInRecord.fieldNames { outcome.unseen[field] = reason }
         }
         return outcome
-    }
-
-    /// A browser with a session that was shown a sign-in instead of an answer: the login form,
-    /// or (for a server whose login page is a script) any page that is no error.
-    private func sessionLost(_ result: BrowserFlow.Outcome) -> Bool {
-        switch result.end {
-        case .stayed(let status, _):
-            // The login form comes back with any status (some servers answer it 401).
-            return result.pages.last?.kind == .login || (target.login.strategy != .form && (200..<300).contains(status))
-        case .leftServer(let location):
-            return Destination.isSignInRequest(URLParts(location)?.parameters ?? [])
-        case .posted(_, let fields):
-            return Destination.isSignInRequest(fields)
-        }
     }
 
     private func take(_ parameters: [(name: String, value: String)], into outcome: inout StepOutcome) {

@@ -10,6 +10,8 @@ enum Actor: Hashable, Sendable {
     case client(ClientRole)
     /// The resource server caller and raw HTTP steps.
     case caller
+    /// A browser holding the shared session's cookies but the one named (`SessionCookieTrial`).
+    case trialBrowser(without: String)
 }
 
 /// Everything one probe run shares across its steps: agents, the redactor and the evidence;
@@ -61,6 +63,13 @@ final class ProbeSession: @unchecked Sendable {
         let value = try await shared.inSignedInBrowser(browser, seeded: seeded, flow)
         lock.withLock { browserHasSession = true }
         return value
+    }
+
+    /// A browser of its own with these cookies (Netscape lines) in its jar.
+    func trialBrowser(holding cookies: [String], without name: String) throws -> Actor {
+        let actor = Actor.trialBrowser(without: name)
+        try agent(for: actor).importCookies(cookies)
+        return actor
     }
 
     /// Puts a cookie in the browser's jar (a session supplied by the user).

@@ -11,6 +11,7 @@ final class TargetSession: @unchecked Sendable {
     private let consentGate = AsyncGate()
     /// The browser's cookies after the latest sign-in (Netscape lines); nil until someone signed in.
     private var sessionCookies: [String]?
+    private var signingOutTrial: Task<[String], Error>?
     /// Counts the sessions published, so a flow that found its session gone can tell whether
     /// someone has signed in anew since it took the cookies.
     private var sessionGeneration = 0
@@ -120,6 +121,21 @@ final class TargetSession: @unchecked Sendable {
             }
         }
         return result
+    }
+
+    /// The shared session's cookies (Netscape lines), once a flow has signed in.
+    var currentSessionCookies: [String]? { lock.withLock { sessionCookies } }
+
+    /// Which sign-in cookies sign the user out when missing: tried once per run, by the first
+    /// probe that asks; the others wait for its answer.
+    func signingOutCookies(_ trial: @escaping @Sendable () async throws -> [String]) async throws -> [String] {
+        let task = lock.withLock {
+            if let running = signingOutTrial { return running }
+            let started = Task { try await trial() }
+            signingOutTrial = started
+            return started
+        }
+        return try await task.value
     }
 
     /// What the latest sign-in showed (`pages.session-cookie-flags`, `pages.no-307-after-login`).
