@@ -30,8 +30,8 @@ enum MutantServer {
         return mutations
     }()
 
-    static func targetFile(_ mutation: Mutation) -> String {
-        folder.appendingPathComponent("state/targets/\(mutation.name).yaml").path
+    static func targetFile(_ issuer: String) -> String {
+        folder.appendingPathComponent("state/targets/\(issuer).yaml").path
     }
 
     /// Mutations that break what a token endpoint answers to a refusal, and what the harness must conclude.
@@ -62,16 +62,22 @@ enum MutantServer {
 
     static var catalogue: [PlannedProbe] { run.plan.items.filter { $0.targetIndex == 0 } }
 
-    /// One run over every mutation at once: results by mutation name.
+    /// One run over every issuer at once (each mutation, each quirk alone and each mutation with
+    /// a quirk that touches its aim): results by issuer name.
     static let run: (plan: Plan, results: Task<[String: [ProbeResult]], Never>) = {
-        let files = mutations.map(targetFile)
-        let inputs = Inputs.load(targets: files, suites: [TestSupport.suitesFolder])
+        let issuers = mutations.map(\.name) + QuirkServer.quirks.map(\.issuer) + QuirkServer.combinations.map(\.issuer)
+        let inputs = Inputs.load(targets: issuers.map(targetFile), suites: [TestSupport.suitesFolder])
         var plan = Planner.plan(targets: inputs.targets, suites: inputs.suites)
         let byTarget = Dictionary(uniqueKeysWithValues: mutations.map { ($0.target, $0) })
+        let quirksAlone = Dictionary(uniqueKeysWithValues: QuirkServer.quirks.map { ("mutant-\($0.issuer)", $0) })
+        let combinations = Dictionary(uniqueKeysWithValues: QuirkServer.combinations.map { ("mutant-\($0.issuer)", $0) })
         let full = plan
         let catalogue = plan.items.filter { $0.targetIndex == 0 }
         plan.items = plan.items.filter { item in
-            byTarget[plan.targets[item.targetIndex].name].map { runs(item, on: $0, catalogue: catalogue) } ?? false
+            let target = plan.targets[item.targetIndex].name
+            if let mutation = byTarget[target] { return runs(item, on: mutation, catalogue: catalogue) }
+            if let quirk = quirksAlone[target] { return QuirkServer.runs(item, alone: quirk, catalogue: catalogue) }
+            return combinations[target]?.aims.contains(item.displayID) ?? false
         }
         let task = Task { () -> [String: [ProbeResult]] in
             precondition(!inputs.hasErrors, "\(inputs.diagnostics)")
@@ -106,7 +112,7 @@ struct KillMatrixTests {
     func manifest() throws {
         try #require(MutantServer.mutations.contains { $0.name == "clean" }, "Tests/Servers/dot/mutants.json is missing or unreadable")
         for mutation in MutantServer.mutations {
-            #expect(FileManager.default.fileExists(atPath: MutantServer.targetFile(mutation)), "\(mutation.name): run Tests/Servers/dot/setup.sh")
+            #expect(FileManager.default.fileExists(atPath: MutantServer.targetFile(mutation.name)), "\(mutation.name): run Tests/Servers/dot/setup.sh")
         }
     }
 

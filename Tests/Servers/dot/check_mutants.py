@@ -13,6 +13,10 @@ clean--QUIRK, and not on clean (where the clean issuer cannot show it, on MUTATI
 MUTATION). session-forgotten-401 happens once per server start: its check needs a fresh start.
 
     Tests/Servers/dot/.venv/bin/python Tests/Servers/dot/check_mutants.py [name ...]
+    Tests/Servers/dot/.venv/bin/python Tests/Servers/dot/check_mutants.py --combined [mutation or quirk ...]
+
+--combined runs each MUTATION--QUIRK issuer's mutation check on it (and on clean--QUIRK, where it must
+not work), with a client that waits out a 429 and sends a 503'd request again.
 
 Needs the servers running (setup.sh, start.sh). Exits 1 when any mutation does not hold or quirk does not show.
 """
@@ -117,8 +121,10 @@ class _Forms(HTMLParser):
 class Issuer:
     """A browser (one cookie jar) and the clients of one issuer."""
 
-    def __init__(self, name):
+    def __init__(self, name, patient=False):
         self.name = name
+        self.patient = patient  # resends after a 429 (Retry-After) or a 503 (check_mutants.py --combined)
+        self.offline_access = None  # whether scopes_supported lists offline_access (asked once)
         origin_host = "127.0.0.2" if name.split("--")[0] == "https-default-port-plain" else "127.0.0.1"
         self.origin = f"https://{origin_host}:8404"
         self.base = f"{self.origin}/m/{name}"
@@ -130,7 +136,20 @@ class Issuer:
         kwargs.setdefault("timeout", 15)
         if url.startswith("https:"):
             kwargs["verify"] = CA
-        return (session or requests).request(method, url, **kwargs)
+        response = (session or requests).request(method, url, **kwargs)
+        if self.patient:
+            # What a client does with the quirks rate-limited and cold-start-503: wait as told and
+            # send again; a 503 once more.
+            for _ in range(3):
+                if response.status_code == 429 and response.headers.get("Retry-After", "").isdigit():
+                    time.sleep(int(response.headers["Retry-After"]))
+                elif response.status_code == 503 and not getattr(response, "_resent", False):
+                    pass
+                else:
+                    break
+                response = (session or requests).request(method, url, **kwargs)
+                response._resent = True
+        return response
 
     # --- front channel ------------------------------------------------------------------------
 
@@ -172,7 +191,8 @@ class Issuer:
             forms = _Forms()
             forms.feed(response.text)
             form = next((f for f in forms.forms if "username" in f["inputs"] or f["attrs"].get("id") == "authorizationForm"), None)
-            if response.status_code != 200 or form is None:
+            # A sign-in page may come with 401 (the quirk session-forgotten-401).
+            if response.status_code not in (200, 401) or form is None or (response.status_code == 401 and "username" not in form["inputs"]):
                 return {"location": None, "status": response.status_code, "params": {}, "state": state, "answers": answers}
             fields = dict(form["inputs"])
             if "username" in fields:
@@ -218,10 +238,20 @@ class Issuer:
         return self.token(role, data, **kwargs)
 
     def tokens(self, role="confidential", scope="openid read"):
-        """A completed code flow: the token response as JSON."""
-        response = self.redeem(role, self.authorize(role, scope=scope))
+        """A completed code flow: the token response as JSON (asking offline access where the issuer
+        gives refresh tokens only for it)."""
+        response = self.redeem(role, self.authorize_for_refresh(role, scope=scope))
         response.raise_for_status()
         return response.json()
+
+    def authorize_for_refresh(self, role="confidential", scope="openid read"):
+        """authorize(), with scope offline_access and prompt=consent where discovery lists
+        offline_access (the quirk refresh-needs-offline-access: OIDC Core §11)."""
+        if self.offline_access is None:
+            self.offline_access = "offline_access" in self.discovery().json().get("scopes_supported", [])
+        if self.offline_access and "openid" in scope.split():
+            return self.authorize(role, scope=f"{scope} offline_access", extra={"prompt": "consent"})
+        return self.authorize(role, scope=scope)
 
     def refresh(self, role, refresh_token, scope=None):
         data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
@@ -328,9 +358,11 @@ def check_implicit_openid_refused(issuer):
 
 
 def check_password(issuer):
+    """The password grant is served: tokens, or a second factor asked (the quirk password-mfa-required)."""
     response = issuer.token("confidential", {"grant_type": "password", "username": "probe-user",
                                              "password": _secret("user-password"), "scope": "read"})
-    return issued(response), f"password grant: {response.status_code}"
+    error = response.json().get("error")
+    return issued(response) or error == "mfa_required", f"password grant: {response.status_code} {error or ''}".rstrip()
 
 
 def check_client_credentials_public(issuer):
@@ -482,7 +514,8 @@ def check_public_refresh(issuer):
 
 def check_service_refresh(issuer):
     body = issuer.client_credentials().json()
-    return "refresh_token" in body, f"fields {sorted(body)}"
+    # "refresh_token": null is no refresh token (the quirk json-nulls)
+    return body.get("refresh_token") is not None, f"fields {sorted(name for name, value in body.items() if value is not None)}"
 
 
 def check_no_rotation(issuer):
@@ -518,7 +551,7 @@ def check_redirect(issuer, aims):
 
 def check_unknown_client_redirect(issuer):
     outcome = issuer.authorize(client_id="oauthprobe-unknown-client")
-    return outcome["location"] is not None, f"sent to {outcome['location']}"
+    return (outcome["location"] or "").startswith(PUBLIC_CB), f"sent to {outcome['location']}"
 
 
 def check_token_redirect_mismatch(issuer):
@@ -559,7 +592,7 @@ def check_code_replay(issuer):
 
 
 def check_replay_keeps_tokens(issuer):
-    outcome = issuer.authorize("confidential")
+    outcome = issuer.authorize_for_refresh("confidential")
     first = issuer.redeem("confidential", outcome).json()
     replay = issuer.redeem("confidential", outcome)
     status = issuer.resource(first["access_token"]).status_code
@@ -792,7 +825,9 @@ def check_cors_authorize(issuer):
 def check_tokens_in_query(issuer):
     leaked = []
     for response_type in TOKEN_RESPONSE_TYPES:
-        location = issuer.authorize(response_type=response_type, extra={"response_mode": "query"})["location"] or ""
+        # response_type=token without openid (identity-scopes-refused refuses identity scopes there)
+        scope = "read" if response_type == "token" else "openid read"
+        location = issuer.authorize(response_type=response_type, scope=scope, extra={"response_mode": "query"})["location"] or ""
         if {"access_token", "id_token"} & dict(parse_qsl(urlsplit(location).query)).keys():
             leaked.append(response_type)
     return len(leaked) == len(TOKEN_RESPONSE_TYPES), f"response_mode=query: tokens in the query for {leaked or 'none'}"
@@ -1325,7 +1360,41 @@ def check(entry):
     return ok, line
 
 
+def check_combined(issuer_name):
+    """(ok, report line) for MUTATION--QUIRK: the mutation's check on it (must work, as on the mutation)
+    and on clean--QUIRK (must not), with a client that waits out 429s and sends a 503'd request again."""
+    mutation, quirk = issuer_name.split("--", 1)
+    entry = next(e for e in MANIFEST if e["name"] == mutation)
+    if mutation.startswith("redirect-") and mutation != "redirect-unknown-client":
+        run = lambda issuer: check_redirect(issuer, entry["aims"] if issuer.name == issuer_name else [])  # noqa: E731
+    else:
+        run = CHECKS[mutation]
+    started = time.monotonic()
+    try:
+        worked, evidence = run(Issuer(issuer_name, patient=True))
+        clean_worked, clean_evidence = run(Issuer(f"clean--{quirk}", patient=True))
+    except Exception as error:  # noqa: BLE001 (a check that cannot run is a failure to report)
+        return False, f"BAD {issuer_name:60} the check broke: {type(error).__name__}: {error}"
+    ok = worked and not clean_worked
+    line = f"{'ok ' if ok else 'BAD'} {issuer_name:60} {evidence}  |  clean--{quirk}: {clean_evidence}  ({time.monotonic() - started:.1f} s)"
+    return ok, line
+
+
+def combined_issuers():
+    listing = (STATE / "targets" / "issuers.txt").read_text().split()
+    return [name.removesuffix(".yaml") for name in listing if "--" in name and not name.startswith("clean--")]
+
+
 def main(names):
+    if names[:1] == ["--combined"]:
+        issuers = [name for name in combined_issuers() if not names[1:] or any(part in names[1:] for part in name.split("--"))]
+        failures = 0
+        with ThreadPoolExecutor(4) as pool:
+            for ok, line in pool.map(check_combined, issuers):
+                failures += not ok
+                print(line, flush=True)
+        print(f"{len(issuers) - failures} of {len(issuers)} combined issuers keep their mutation")
+        return 1 if failures else 0
     """Every mutation and quirk (or those named), four at a time."""
     entries = [entry for entry in MANIFEST if entry["name"] != "clean" and (not names or entry["name"] in names)]
     quirks = [entry for entry in QUIRKS if not names or entry["name"] in names]
