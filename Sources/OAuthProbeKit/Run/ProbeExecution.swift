@@ -454,6 +454,7 @@ struct ProbeExecution {
         }
         var outcome = StepOutcome(summary: "")
         outcome.registeredRedirectURI = client.redirectURI
+        outcome.sentRedirectURI = redirectURI
         outcome.sentState = state
         switch result.end {
         case .leftServer(let location):
