@@ -317,6 +317,7 @@ struct ProbeExecution {
         case .resource(let parameters):
             let token = try context.render(parameters.token)
             let url = try parameters.url.map(context.render) ?? endpoint(.resource)
+            try await requireTokenRefusal(at: url, session: session, step: step.name)
             var headers = [HTTPHeader(name: "Accept", value: "application/json")]
             var requestURL = url
             switch parameters.transport {
@@ -353,6 +354,18 @@ struct ProbeExecution {
             let fields = await check.check(token, jwks: jwks.body)
             let summary = fields.keys.sorted().map { "\($0) \(fields[$0]!)" }.joined(separator: ", ")
             return StepOutcome(status: jwks.status, fields: fields, summary: "the ID token: \(summary)")
+        }
+    }
+
+    /// A resource that serves a request without a token cannot show whether a token is refused:
+    /// each resource URL is asked once per run without one, and must not answer 2xx.
+    private func requireTokenRefusal(at url: String, session: ProbeSession, step: String) async throws {
+        let status = try await shared.anonymousStatus(of: url) {
+            try await session.send(HTTPRequest(method: "GET", url: url, headers: [HTTPHeader(name: "Accept", value: "application/json")]),
+                                   as: .caller, step: step).status
+        }
+        if (200..<300).contains(status) {
+            throw ProbeError("the resource \(url) answers \(status) to a request without a token, so it cannot show whether a token is refused (RFC 6750 §3.1 asks for 401)")
         }
     }
 

@@ -12,6 +12,7 @@ final class TargetSession: @unchecked Sendable {
     /// The browser's cookies after the latest sign-in (Netscape lines); nil until someone signed in.
     private var sessionCookies: [String]?
     private var signingOutTrial: Task<[String], Error>?
+    private var anonymousStatuses: [String: Int] = [:]
     /// Counts the sessions published, so a flow that found its session gone can tell whether
     /// someone has signed in anew since it took the cookies.
     private var sessionGeneration = 0
@@ -121,6 +122,15 @@ final class TargetSession: @unchecked Sendable {
             }
         }
         return result
+    }
+
+    /// How each resource URL answered a request without a token, asked by the first probe that
+    /// needed it (a failed ask is not kept).
+    func anonymousStatus(of url: String, ask: () async throws -> Int) async throws -> Int {
+        if let known = lock.withLock({ anonymousStatuses[url] }) { return known }
+        let status = try await ask()
+        lock.withLock { anonymousStatuses[url] = status }
+        return status
     }
 
     /// The shared session's cookies (Netscape lines), once a flow has signed in.
