@@ -45,10 +45,18 @@ public struct Runner: Sendable {
             var pending = Array(plan.items.indices)
             var inFlight = [Int](repeating: 0, count: plan.targets.count)
             var limits = plan.targets.map { $0.maxConcurrency ?? options.concurrency }
-            /// Starts the first pending item whose target has room; false when none can start now.
+            /// Whether the item may start now: its target has room, and a probe that ends grants
+            /// (`Probe.endsGrants`) starts only alone, when nothing else of its target is left.
+            func mayStart(_ index: Int) -> Bool {
+                let item = plan.items[index]
+                let target = item.targetIndex
+                guard inFlight[target] < limits[target] else { return false }
+                guard item.probe.endsGrants else { return true }
+                return inFlight[target] == 0 && !pending.contains { plan.items[$0].targetIndex == target && !plan.items[$0].probe.endsGrants }
+            }
+            /// Starts the first pending item that may start; false when none can start now.
             func startNext() -> Bool {
-                guard let position = pending.firstIndex(where: { inFlight[plan.items[$0].targetIndex] < limits[plan.items[$0].targetIndex] })
-                else { return false }
+                guard let position = pending.firstIndex(where: mayStart) else { return false }
                 let index = pending.remove(at: position)
                 let item = plan.items[index]
                 inFlight[item.targetIndex] += 1
