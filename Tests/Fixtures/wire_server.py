@@ -289,7 +289,7 @@ class Idp:
     def echo_page(self, password, next_query):
         # The password encoded every way, then the raw password starting at byte 2040 of the
         # page, so that a cut at 2048 falls inside it.
-        echoes = "<p>" + " | ".join(encodings(password)) + "</p><!--"
+        echoes = "<p>wrong password for probe-user: " + " | ".join(encodings(password)) + "</p><!--"
         padding = 2040 - len((self.PAGE_START + echoes).encode()) - 3
         return self.login_page(next_query, echoes + "x" * padding + "-->" + password)
 
@@ -353,9 +353,13 @@ class Idp:
 
 
 def encodings(value):
-    """The value the ways servers write it back: form and percent-encoding in both hex cases,
-    base64, JSON strings escaped as Python, .NET and Go do, HTML entities named and numeric."""
+    """The value the ways servers write it back: form and percent-encoding in both hex cases (and
+    both at once), base64, JSON strings escaped as Python, .NET and Go do, and every character
+    \\u-escaped in either hex case; HTML entities named and numeric, and every character a
+    numeric reference (decimal; hex in mixed case, zero-padded, some without `;`)."""
     raw = value.encode("utf-8")
+    utf16 = value.encode("utf-16-be")
+    units = [int.from_bytes(utf16[i:i + 2], "big") for i in range(0, len(utf16), 2)]
     return [
         quote(value, safe=""),
         re.sub(r"%[0-9A-F]{2}", lambda hexadecimal: hexadecimal.group(0).lower(), quote(value, safe="")),
@@ -368,6 +372,11 @@ def encodings(value):
         html.escape(value),
         "".join("&#%d;" % ord(c) if c in "<>&\"'" else c for c in value),
         "".join("&#x%x;" % ord(c) if c in "<>&\"'" else c for c in value),
+        "".join("%%%02X" % b if i % 2 else "%%%02x" % b for i, b in enumerate(raw)),
+        "".join("\\u%04x" % unit for unit in units),
+        "".join("\\u%04X" % unit for unit in units),
+        "".join("&#%d;" % ord(c) for c in value),
+        "".join("&#X%06X;" % ord(c) if i % 2 else "&#x%x" % ord(c) for i, c in enumerate(value)),
     ]
 
 
