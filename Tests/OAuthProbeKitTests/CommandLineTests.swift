@@ -54,6 +54,14 @@ struct CommandLineTests {
         #expect(validate.errors == run.errors)
     }
 
+    @Test("an issuer with a space is refused: exit 65, naming it")
+    func issuerWithSpace() throws {
+        let path = try TestSupport.write("name: spaced\nissuer: https://idp.example.com/my id\n")
+        let run = try Self.oauthprobe(["validate", path])
+        #expect(run.status == 65)
+        #expect(run.errors.contains("\(path):2:9: error: issuer 'https://idp.example.com/my id' contains a space"), "\(run.errors)")
+    }
+
     @Test("validate accepts the shipped suites")
     func validateSuites() throws {
         let run = try Self.oauthprobe(["validate", TestSupport.suitesFolder])
