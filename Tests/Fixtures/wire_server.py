@@ -184,6 +184,8 @@ class Idp:
       json-array      every metadata URL answers 200 with a JSON array
       huge-metadata   a 50 MB metadata document
       endless-token   the token endpoint answers with a chunked body that never ends
+      slow-token      the token endpoint answers one byte every 2 seconds, without end (slowloris)
+      failing-token   the token endpoint answers 500 server_error, every time
       echo            the login and token endpoints echo the password and client secret back,
                       encoded every way servers encode (the password straddling byte 2048 of
                       the page); Django-style CSRF tokens on the login form
@@ -296,6 +298,10 @@ class Idp:
     def token(self):
         if self.scenario == "endless-token":
             return self.stream(b'{"access_token": "' + b"a" * 65536, total=None, chunked=True)
+        if self.scenario == "slow-token":
+            return self.trickle()
+        if self.scenario == "failing-token":
+            return self.json(500, {"error": "server_error"})
         form = {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
         secret = form.get("client_secret", "")
         authorization = self.h.headers.get("Authorization", "")
@@ -328,6 +334,26 @@ class Idp:
 
     def api_sign_in(self):
         self.json(200, {}, [("Set-Cookie", f"session={secrets.token_urlsafe(24)}; Path=/")])
+
+    def trickle(self):
+        """Headers at once, then a byte of body every 2 seconds until the client hangs up."""
+        h = self.h
+        h.send_response_only(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(1 << 20))
+        h.end_headers()
+        sent = 0
+        try:
+            while True:
+                h.wfile.write(b"{" if sent == 0 else b" ")
+                h.wfile.flush()
+                sent += 1
+                self.entry["streamed"] = sent
+                time.sleep(2)
+        except OSError:
+            pass  # the client gave up: what the test wants
+        self.entry["stream_done"] = True
+        h.close_connection = True
 
     def stream(self, first, total, chunked):
         """Writes `first`, then x's, until `total` bytes (None: forever) or the client hangs up."""

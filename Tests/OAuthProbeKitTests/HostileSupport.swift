@@ -82,12 +82,13 @@ enum HostileTarget {
     }
 
     /// The shipped suites' probes matching `only`, run in process as `oauthprobe run` would.
-    static func run(_ path: String, only: [String], concurrency: Int = 4) async throws -> (inputs: Inputs, record: RunRecord) {
+    static func run(_ path: String, only: [String], concurrency: Int = 4, timeout: Duration = .seconds(20),
+                    deadline: Duration? = nil) async throws -> (inputs: Inputs, record: RunRecord) {
         let inputs = Inputs.load(targets: [path], suites: [TestSupport.suitesFolder], environment: environment)
         try #require(!inputs.hasErrors, "\(inputs.diagnostics)")
         let plan = Planner.plan(targets: inputs.targets, suites: inputs.suites, only: only)
         try #require(!plan.items.isEmpty)
-        let record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(20))).run(plan)
+        let record = await Runner(options: RunOptions(concurrency: concurrency, timeout: timeout, deadline: deadline)).run(plan)
         return (inputs, record)
     }
 
