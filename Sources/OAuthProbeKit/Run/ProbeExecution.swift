@@ -20,13 +20,25 @@ struct ProbeExecution {
         let session = ProbeSession(shared: shared, settings: settings)
         var serverFailure: ServerFailure?
         let (verdict, message) = await verdict(session: session, serverFailure: &serverFailure)
-        var result = ProbeResult(
-            target: target.name, suite: item.suite.name, probeID: item.probe.id, variant: item.variant?.name,
-            title: item.probe.title, practice: item.probe.practice, refs: item.probe.refs, severity: item.probe.severity,
-            verdict: verdict, message: session.redactor.redact(message), evidence: session.evidence,
-            duration: ContinuousClock.now - started, location: item.variant?.location ?? item.probe.location)
+        var result = Self.result(of: item, on: target, verdict: verdict, message: session.redactor.redact(message),
+                                 evidence: session.evidence, duration: ContinuousClock.now - started)
         result.serverFailure = verdict == .error ? serverFailure : nil
         return result
+    }
+
+    /// A result of the planned probe variant on the target.
+    static func result(of item: PlannedProbe, on target: Target, verdict: Verdict, message: String,
+                       evidence: [RecordedExchange] = [], duration: Duration = .zero) -> ProbeResult {
+        ProbeResult(
+            target: target.name, suite: item.suite.name, probeID: item.probe.id, variant: item.variant?.name,
+            title: item.probe.title, practice: item.probe.practice, refs: item.probe.refs, severity: item.probe.severity,
+            verdict: verdict, message: message, evidence: evidence, duration: duration,
+            location: item.variant?.location ?? item.probe.location)
+    }
+
+    /// Why the probe cannot run, when an endpoint it needs is one the run gave up on.
+    func givenUpEndpoint() -> String? {
+        shared.breaker.refusal(forAny: item.probe.endpoints.compactMap(endpoints.url))
     }
 
     /// The verdict and its reason; `serverFailure` learns whether the server (or the network)
@@ -41,6 +53,7 @@ struct ProbeExecution {
             return (.skip, "the target has no \(names.joined(separator: ", ")) (\(source))")
         }
         if let refusal = endpoints.untrustedRefusal(for: item.probe.endpoints) { return (.error, refusal) }
+        if let givenUp = givenUpEndpoint() { return (.error, givenUp) }
         var context = TemplateContext(target: target, endpoints: endpoints, variant: item.variant)
         var notes: [String] = []
         var controlSucceeded = false
