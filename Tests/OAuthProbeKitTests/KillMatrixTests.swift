@@ -42,6 +42,20 @@ enum MutantServer {
         probe.steps.contains { $0.expect.contains(where: \.isRefusal) }
     }
 
+    /// Mutations that put something in front of the server whose answers decide nothing (a WAF's
+    /// block page, a resource that serves anonymous requests): the probes they reach.
+    static func reached(by mutation: String, _ probe: Probe) -> Bool? {
+        switch mutation {
+        case "waf-blocks-attacks": probe.id == "redirect-uri.unregistered"
+        case "resource-open": probe.steps.contains { if case .resource = $0.action { true } else { false } }
+        default: nil
+        }
+    }
+
+    /// The redirect-uri.unregistered variants whose redirect_uri holds `attacker` or `*`, which
+    /// waf-blocks-attacks blocks (mutants.json).
+    static let wafBlocked: Set<String> = ["other-host", "subdomain", "userinfo", "path-suffix", "dot-segments", "extra-query", "fragment", "wildcard-host"]
+
     static func hasBrowserStep(_ probe: Probe) -> Bool {
         probe.steps.contains { if case .authorize = $0.action { true } else { false } }
     }
@@ -55,6 +69,7 @@ enum MutantServer {
         // A slow probe waits out a lifetime: it runs only where it is aimed.
         if item.probe.optIn == "slow" { return mutation.aims.contains { $0.hasPrefix(item.probe.id) } }
         if brokenRefusals[mutation.name] != nil { return restsOnRefusal(item.probe) }
+        if let reached = reached(by: mutation.name, item.probe) { return reached }
         let aimedProbes = Set(mutation.aims.map { String($0.prefix { $0 != "[" }) })
         let aimedSuites = Set(catalogue.filter { aimedProbes.contains($0.probe.id) }.map(\.suite.name))
         return aimedSuites.contains(item.suite.name)
@@ -168,6 +183,31 @@ struct KillMatrixTests {
             }
             let expected: Verdict? = sent { $0.require } ? .error : sent { $0.expect } ? MutantServer.brokenRefusals[name] : clean[result.displayID]
             #expect(result.verdict == expected, "\(result.displayID): \(result.message)")
+        }
+    }
+
+    @Test("a WAF's block page at an attack step is no refusal: the variants it blocks are errors, the others as on clean")
+    func wafBlockPage() async {
+        let results = await MutantServer.results("waf-blocks-attacks")
+        #expect(results.count == 14)
+        let clean = Dictionary(uniqueKeysWithValues: await MutantServer.results("clean").map { ($0.displayID, $0.verdict) })
+        for result in results {
+            let expected = MutantServer.wafBlocked.contains(result.variant ?? "") ? Verdict.error : clean[result.displayID]
+            #expect(result.verdict == expected, "\(result.displayID): \(result.message)")
+        }
+    }
+
+    @Test("a resource that serves anonymous requests judges no token: its probes are errors naming why, or skipped as on clean")
+    func openResource() async {
+        let results = await MutantServer.results("resource-open")
+        #expect(!results.isEmpty)
+        let clean = Dictionary(uniqueKeysWithValues: await MutantServer.results("clean").map { ($0.displayID, $0.verdict) })
+        for result in results {
+            if clean[result.displayID] == .skip {
+                #expect(result.verdict == .skip, "\(result.displayID): \(result.message)")
+            } else {
+                #expect(result.verdict == .error && result.message.contains("without a token"), "\(result.displayID): \(result.verdict) \(result.message)")
+            }
         }
     }
 

@@ -75,7 +75,8 @@ struct QuirkMatrixTests {
         try #require(!QuirkServer.quirks.isEmpty, "Tests/Servers/dot/quirks.json is missing or unreadable")
         let probes = Set(MutantServer.catalogue.flatMap { [$0.probe.id, $0.displayID] })
         for quirk in QuirkServer.quirks {
-            #expect(!quirk.vendors.isEmpty && !quirk.sources.isEmpty, "\(quirk.name): vendors and sources")
+            // A behaviour no vendor was found to show keeps an empty vendor list, and its sources say so.
+            #expect(!quirk.sources.isEmpty, "\(quirk.name): sources")
             #expect(quirk.touches.allSatisfy(probes.contains), "\(quirk.name) touches unknown probes: \(quirk.touches.filter { !probes.contains($0) })")
             #expect(FileManager.default.fileExists(atPath: MutantServer.targetFile(quirk.issuer)), "\(quirk.issuer): run Tests/Servers/dot/setup.sh")
         }
@@ -110,7 +111,7 @@ struct QuirkMatrixTests {
 
 @Suite("Quirk matrix documentation")
 struct QuirkMatrixDocumentationTests {
-    @Test("the README's quirk table names every quirk with its vendors", arguments: QuirkServer.quirks)
+    @Test("the README's quirk table names every quirk", arguments: QuirkServer.quirks)
     func listed(_ quirk: QuirkServer.Quirk) throws {
         let readme = try String(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let row = readme.split(separator: "\n").first { $0.hasPrefix("| `\(quirk.name)` |") }
