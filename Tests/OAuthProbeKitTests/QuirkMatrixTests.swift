@@ -111,6 +111,18 @@ struct QuirkMatrixTests {
 
 @Suite("Quirk matrix documentation")
 struct QuirkMatrixDocumentationTests {
+    @Test("the README's kill-matrix and quirk-matrix tables are what the manifests say (scripts/matrix-tables)")
+    func tablesCurrent() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", TestSupport.repositoryRoot.appendingPathComponent("scripts/matrix-tables").path, "--check"]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))")
+    }
+
     @Test("the README's quirk table names every quirk", arguments: QuirkServer.quirks)
     func listed(_ quirk: QuirkServer.Quirk) throws {
         let readme = try String(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
