@@ -9,9 +9,9 @@ master before it forks.
 
 import hashlib
 import html
-import secrets
 from urllib.parse import urlencode
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
@@ -82,16 +82,14 @@ class OfflineAccessScopes(PerApplicationScopes):
 
 # --- the error pages of error-page-redirect and error-page-other-origin ------------------------
 
-_ERROR_IDS = "quirk_error_ids"  # session key: errorId -> [error, description, link or None]
+_ERROR_SALT = "quirk-error-page"
 
 
 def error_page_redirect(request, error, description, link=None):
-    """Duende IdentityServer: the error is kept under a random errorId and the browser goes to the
-    server's own error page (/home/error?errorId=...)."""
-    error_id = secrets.token_urlsafe(24)
-    errors = request.session.get(_ERROR_IDS, {})
-    errors[error_id] = [error, description, link]
-    request.session[_ERROR_IDS] = dict(list(errors.items())[-20:])
+    """Duende IdentityServer: the error travels in the errorId to the server's own error page
+    (/home/error?errorId=...). Duende's default message store protects the message into the id
+    itself (ProtectedDataMessageStore), so no worker or concurrent request can lose it."""
+    error_id = signing.dumps([error, description, link], salt=_ERROR_SALT, compress=True)
     return HttpResponseRedirect(f"{reverse('quirk-error-page')}?{urlencode({'errorId': error_id})}")
 
 
@@ -111,8 +109,10 @@ def error_page_body(error, description, link=None):
 def home_error(request):
     """/home/error?errorId=...: the error a redirect kept, 200 HTML (an unknown id: a generic one),
     with the link error-page-links-back puts on it."""
-    kept = request.session.get(_ERROR_IDS, {}).get(request.GET.get("errorId", ""))
-    error, description, link = kept or ("unknown_error", "The error could not be found.", None)
+    try:
+        error, description, link = signing.loads(request.GET.get("errorId", ""), salt=_ERROR_SALT)
+    except signing.BadSignature:
+        error, description, link = "unknown_error", "The error could not be found.", None
     return html_page("Error", error_page_body(error, description, link))
 
 
