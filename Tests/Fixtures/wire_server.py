@@ -170,6 +170,8 @@ class Handler(BaseHTTPRequestHandler):
 
 FLAKY = {}
 FLAKY_LOCK = threading.Lock()
+REDEEMED = set()  # codes the single-use-codes scenario has redeemed
+REDEEMED_LOCK = threading.Lock()
 
 
 class Idp:
@@ -314,6 +316,13 @@ class Idp:
             return self.h.send(401, body.encode(), [("Content-Type", "application/json"),
                                                     ("X-Secret-Echo", encodings(secret)[0]), ("X-Secret-Base64", encodings(secret)[3])])
         grant = form.get("grant_type")
+        if self.scenario == "single-use-codes" and grant == "authorization_code":
+            # A code redeems once; presented again it is refused as RFC 6749 §5.2 says.
+            with REDEEMED_LOCK:
+                seen = form.get("code", "") in REDEEMED
+                REDEEMED.add(form.get("code", ""))
+            if seen:
+                return self.json(400, {"error": "invalid_grant"})
         if grant in ("authorization_code", "refresh_token", "client_credentials"):
             tokens = {"access_token": secrets.token_urlsafe(32), "token_type": "Bearer", "expires_in": 300}
             if grant != "client_credentials":

@@ -318,3 +318,47 @@ struct RetryTests {
         }
     }
 }
+
+/// Issue 17: a code presented again after it may have expired proves nothing by its refusal.
+@Suite("Codes presented again after their lifetime")
+struct ExpiredReplayTests {
+    static func replay(waiting seconds: Int, on server: FixtureServer) async throws -> ProbeResult {
+        let target = try HostileTarget.write(server: server, scenario: "single-use-codes")
+        let suite = try TestSupport.write("""
+            practice: Secure Redirect URIs
+            probes:
+              - id: code.replay-late
+                title: a code redeemed, then presented again
+                refs: ["RFC 6749 §4.1.2"]
+                severity: low
+                roles: [confidential]
+                steps:
+                  - name: authorize
+                    authorize: { client: confidential }
+                    require: { code: present }
+                  - name: first
+                    token: { client: confidential, from: authorize }
+                    require: { tokens: issued }
+                  - name: replay
+                    wait: \(seconds)
+                    token: { client: confidential, from: authorize }
+                    expect: { tokens: none }
+            """, named: "replay.yaml")
+        let inputs = Inputs.load(targets: [target], suites: [suite], environment: HostileTarget.environment)
+        try #require(!inputs.hasErrors, "\(inputs.diagnostics)")
+        let record = await Runner(options: RunOptions(concurrency: 1, timeout: .seconds(10)))
+            .run(Planner.plan(targets: inputs.targets, suites: inputs.suites))
+        return try #require(record.results.first)
+    }
+
+    @Test("a replay refused within the window is a refusal; one refused after it is no verdict", arguments: [
+        (0, Verdict.pass), (ProbeExecution.replayWindow + 1, .error),
+    ])
+    func window(seconds: Int, verdict: Verdict) async throws {
+        try await withFixtureServer { server in
+            let result = try await Self.replay(waiting: seconds, on: server)
+            #expect(result.verdict == verdict, "\(result.message)")
+            if verdict == .error { #expect(result.message.contains("presented again"), "\(result.message)") }
+        }
+    }
+}

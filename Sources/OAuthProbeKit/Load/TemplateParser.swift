@@ -4,7 +4,7 @@ import Foundation
 enum TemplateParser {
     /// Filters a reference may apply, in order. Kept small: each is a transformation a
     /// reviewer can read at a glance.
-    static let filters: Set<String> = ["upper", "lower", "percent_encode", "json", "http_scheme", "default_port", "tamper", "alg_none", "form", "base64"]
+    static let filters: Set<String> = ["upper", "lower", "percent_encode", "json", "http_scheme", "default_port", "tamper", "alg_none", "form", "base64", "with_skew"]
 
     static func parse(_ text: String, at location: SourceLocation) -> Result<Template, TemplateError> {
         var pieces: [Template.Piece] = []

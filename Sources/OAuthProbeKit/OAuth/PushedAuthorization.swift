@@ -41,6 +41,9 @@ enum PushedAuthorization {
             outcome.undecided = "the PAR endpoint answered \(response.status) with neither a request_uri nor an error (RFC 9126 §2.2, §2.3)"
         }
         sent.record(in: &outcome)
+        if issued, let lifetime = outcome.fields["expires_in"].flatMap(Int.init) {
+            outcome.requestURIExpiry = outcome.answeredAt + .seconds(lifetime)
+        }
         return outcome
     }
 

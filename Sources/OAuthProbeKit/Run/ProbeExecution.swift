@@ -58,6 +58,7 @@ struct ProbeExecution {
         var notes: [String] = []
         var controlSucceeded = false
         var sharedKeys: [String: String] = [:]
+        var redeemed: Set<String> = []
         do {
             for binding in item.probe.bindings {
                 context.bindings[binding.name] = try context.render(binding.value)
@@ -73,6 +74,7 @@ struct ProbeExecution {
                     continue
                 }
                 try await pause(before: step, context)
+                let sentAt = ContinuousClock.now
                 var outcome: StepOutcome
                 if step.shared {
                     let key = try sharedKey(step, context: context, keys: sharedKeys)
@@ -100,6 +102,10 @@ struct ProbeExecution {
                     notes.append("step '\(step.name)' answered \(outcome.answer) on every attempt: a refusal in the wrong words (RFC 6749 §5.2 and §4.1.2.1 name the error codes for one)")
                 }
                 if let reason = outcome.refusalNeedsControl, !controlSucceeded { outcome.undecided = reason }
+                if let reason = presentedAfterLifetime(step, outcome, sentAt: sentAt, context: context, redeemed: redeemed) {
+                    outcome.undecided = reason
+                }
+                if case .token(let parameters) = step.action, let from = parameters.from { redeemed.insert(from) }
                 context.outcomes[step.name] = outcome
                 if let failure = outcome.serverFailure {
                     serverFailure = ServerFailure(step: step.name, answer: outcome.answer)
@@ -129,6 +135,32 @@ struct ProbeExecution {
             return (.error, "\(error)")
         }
         return (.pass, notes.joined(separator: "; "))
+    }
+
+    /// Seconds after which a code presented again may simply have expired: half the shortest
+    /// code lifetime in common use (60 s at Keycloak, Okta and Auth0).
+    static let replayWindow = 30
+
+    /// Why a refusal proves nothing when a code or a request_uri is presented again after its
+    /// lifetime: the server may refuse it as expired, not as used.
+    private func presentedAfterLifetime(_ step: Step, _ outcome: StepOutcome, sentAt: ContinuousClock.Instant,
+                                        context: TemplateContext, redeemed: Set<String>) -> String? {
+        switch step.action {
+        case .token(let parameters):
+            guard let from = parameters.from, redeemed.contains(from), outcome.tokenAnswer == .refused,
+                  let issued = context.outcomes[from]?.answeredAt else { return nil }
+            let age = issued.duration(to: sentAt)
+            guard age > .seconds(Self.replayWindow) else { return nil }
+            return "the code was presented again \(age.components.seconds) s after it was issued, when it may have expired "
+                + "(60 s at Keycloak, Okta and Auth0), so its refusal proves nothing"
+        case .authorize(let parameters):
+            guard parameters.requestURI != nil, outcome.fields["code"] == nil, let requestURI = outcome.fields["request_uri"],
+                  let expiry = PushedAuthorization.pushingStep(of: requestURI, in: context.outcomes)?.requestURIExpiry,
+                  sentAt > expiry else { return nil }
+            return "the request_uri was presented after its expires_in had passed, so its refusal proves nothing (RFC 9126 §2.2)"
+        default:
+            return nil
+        }
     }
 
     /// Values of a shared outcome that are secrets: what the server hands out, and the PKCE
@@ -425,6 +457,7 @@ struct ProbeExecution {
         // RFC 9126: the parameters pushed first (as the step says, else as the metadata requires),
         // or a request_uri pushed before; the browser then carries client_id and the request_uri alone.
         var pushed: PushedAuthorization.Sent?
+        var requestURIExpiry: ContinuousClock.Instant?
         if pushOnly || (parameters.par ?? (parameters.requestURI == nil && PushedAuthorization.required(by: endpoints.metadata))) {
             guard let parURL = endpoints.url(.pushedAuthorizationRequest) else {
                 throw ProbeError("the target has no pushed_authorization_request endpoint\(parameters.par == nil ? ", yet its metadata requires pushed authorization requests" : "")")
@@ -438,6 +471,7 @@ struct ProbeExecution {
                 return PushedAuthorization.notSent(push)
             }
             pushed = sent
+            requestURIExpiry = push.requestURIExpiry
             query = PushedAuthorization.browserParameters(clientID: clientID, requestURI: requestURI)
         } else if let template = parameters.requestURI {
             let requestURI = try context.render(template)
@@ -513,6 +547,7 @@ struct ProbeExecution {
         if let scope { outcome.fields["requested_scope"] = scope }
         if let nonce { outcome.fields["nonce"] = nonce }
         if pkce.challenge != nil { outcome.fields["code_verifier"] = pkce.verifier }
+        outcome.requestURIExpiry = requestURIExpiry
         if let pushed {
             pushed.record(in: &outcome)
             if let requestURI = query.first(where: { $0.0 == "request_uri" })?.1 { outcome.fields["request_uri"] = requestURI }

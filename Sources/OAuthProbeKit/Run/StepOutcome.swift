@@ -36,6 +36,10 @@ struct StepOutcome: Sendable {
     var serverErrorTakenAsRefusal = false
     /// The DPoP proof the step sent (RFC 9449 §4), so a later step can replay it. A credential.
     var dpopProof: String?
+    /// When the answer was taken in: the age of the code or tokens it carries.
+    var answeredAt = ContinuousClock.now
+    /// When a request_uri this step pushed expires (RFC 9126 §2.2 `expires_in`).
+    var requestURIExpiry: ContinuousClock.Instant?
 
     /// The server failed rather than decided (a 5xx, or `server_error` / `temporarily_unavailable`,
     /// RFC 6749 §4.1.2.1): a refusal and a crash look alike from outside, so no verdict rests on it.

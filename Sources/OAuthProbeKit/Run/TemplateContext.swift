@@ -120,6 +120,9 @@ struct TemplateContext {
         }
     }
 
+    /// Seconds `with_skew` adds to a lifetime.
+    static let lifetimeSkew = 5
+
     static func apply(_ filter: String, to value: String) throws -> String {
         switch filter {
         case "upper": return value.uppercased()
@@ -133,6 +136,11 @@ struct TemplateContext {
             return data.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
         case "form": return FormEncoding.encode(value)
         case "base64": return Data(value.utf8).base64EncodedString()
+        case "with_skew":
+            // A lifetime in seconds and 5 more: a server may round a lifetime to the whole second
+            // and allow a few seconds of clock skew, so waiting it out exactly proves nothing.
+            guard let seconds = Int(value) else { throw ProbeError("with_skew: '\(value)' is not a number of seconds") }
+            return String(seconds + Self.lifetimeSkew)
         case "http_scheme":
             // The same URL over plain http: for probes that check nothing is served there.
             guard let url = URLParts(value) else { return value }
