@@ -42,6 +42,10 @@ struct PlannerTests {
         SkipCase(id: "client-auth.secret-in-query", policy: Policy(), unallowedScope: "write",
                  reason: "opt-in probe: add 'secret_in_query' to the target's policy.opt_in to run it (it sends a confidential client's real secret in a URL query, where servers and proxies log it)"),
         SkipCase(id: "client-auth.secret-in-query", policy: Policy(optIn: ["secret_in_query"]), unallowedScope: "write", reason: nil),
+        // RFC 9449 §11.1 leaves jti replay tracking to the server: a policy the target opts into.
+        SkipCase(id: "dpop.proof-replay-rejected", policy: Policy(), unallowedScope: nil,
+                 reason: "opt-in probe: add 'dpop_replay' to the target's policy.opt_in to run it (it judges a policy RFC 9449 §11.1 leaves to the server: that a resource remembers the jti of DPoP proofs it has seen and refuses a replay)"),
+        SkipCase(id: "dpop.proof-replay-rejected", policy: Policy(optIn: ["dpop_replay"]), unallowedScope: nil, reason: nil),
     ]
 
     @Test("optional target values a probe refers to, and opt-ins, decide skips before anything is sent", arguments: skipCases)

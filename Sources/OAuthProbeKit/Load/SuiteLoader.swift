@@ -655,7 +655,7 @@ private struct ReferenceScope {
     /// The earlier steps marked `shared`.
     var sharedSteps: [String: String] = [:]
 
-    static let clientFields = ["client_id", "redirect_uri", "scope"]
+    static let clientFields = ["client_id", "redirect_uri", "scope", "api_scope"]
     static let targetFields = ["issuer", "name", "unallowed_scope"]
     static let policyFields = ["max_access_token_lifetime", "require_iss_parameter", "refresh_reuse_grace_seconds", "max_code_lifetime"]
     static let secondResourceFields = ["url", "scope"]

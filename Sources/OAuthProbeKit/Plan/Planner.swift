@@ -44,10 +44,12 @@ public enum Planner {
         return nil
     }
 
-    /// What each opt-in does that a production owner must agree to.
+    /// What each opt-in does that a production owner must agree to, or the policy beyond the
+    /// RFCs' MUSTs it holds the server to.
     static let optInReasons = [
         "secret_in_query": "sends a confidential client's real secret in a URL query, where servers and proxies log it",
         "slow": "waits out a lifetime the server must enforce, up to policy.max_code_lifetime seconds",
+        "dpop_replay": "judges a policy RFC 9449 §11.1 leaves to the server: that a resource remembers the jti of DPoP proofs it has seen and refuses a replay",
     ]
 
     /// An exact id first: in a glob, `[host-case]` would be a character class.

@@ -288,7 +288,7 @@ struct ProbeExecution {
 
         case .clientCredentials(let parameters):
             var form = [("grant_type", "client_credentials")]
-            let scope = try parameters.scope.map(context.render) ?? client(parameters.client).scope
+            let scope = try parameters.scope.map(context.render) ?? Self.serviceScope(of: client(parameters.client), role: parameters.client)
             if let scope { form.append(("scope", scope)) }
             return try await grant(form, role: parameters.client, authentication: parameters.clientAuth, requestedScope: scope,
                                    dpop: parameters.dpop)
@@ -529,14 +529,27 @@ struct ProbeExecution {
 
     /// The scope an authorization request asks for unless the step says otherwise: the
     /// client's. `response_type=token` is no OpenID Connect flow, so it asks for the client's
-    /// other scopes; a client with none makes the request pointless.
+    /// API scopes (IdentityServer refuses identity scopes there); a client with none makes the
+    /// request pointless.
     static func defaultScope(of client: Client, role: ClientRole, responseTypes: Set<String>) throws -> String? {
         guard responseTypes == ["token"], let scope = client.scope else { return client.scope }
-        let plain = Evaluation.words(scope).filter { $0 != "openid" }
-        if plain.isEmpty {
-            throw ProbeSkip("response_type=token may not ask for openid (it is no OpenID Connect flow) and the \(role.rawValue) client has no other scope")
+        let api = IdentityScopes.apiScopes(of: scope)
+        if api.isEmpty {
+            throw ProbeSkip("response_type=token is no OpenID Connect flow, so it may not ask for identity scopes (\(scope)), and the \(role.rawValue) client has no other scope")
         }
-        return plain.joined(separator: " ")
+        return api.joined(separator: " ")
+    }
+
+    /// The scope a client_credentials grant asks for unless the step says otherwise: the
+    /// client's API scopes, as there is no user for identity scopes to speak of; none at all
+    /// when the client names no scope (the server's default for it).
+    static func serviceScope(of client: Client, role: ClientRole) throws -> String? {
+        guard let scope = client.scope else { return nil }
+        let api = IdentityScopes.apiScopes(of: scope)
+        if api.isEmpty {
+            throw ProbeSkip("client_credentials has no user, so it may not ask for identity scopes (\(scope)), and the \(role.rawValue) client has no other scope")
+        }
+        return api.joined(separator: " ")
     }
 
     /// Why the place the browser was sent decides nothing, if it does not: neither the redirect
@@ -549,22 +562,13 @@ struct ProbeExecution {
         return "the browser was sent to \(URLParts(destination)?.origin ?? destination), which is neither the redirect URI nor the identity server, with no authorization response (a sign-in or error page elsewhere?)"
     }
 
-    /// Codes and tokens the server hands out complete what a token answer says: the scope the
-    /// token really carries when the answer leaves it out (RFC 6749 §5.1), and a lifetime from a
-    /// JWT's `exp` when there is no `expires_in`.
+    /// What a token answer says is completed, and corrected, by what the token itself shows: a
+    /// JWT's `exp` and scope claim decide (`AccessTokenClaims`); an answer that leaves out
+    /// `scope` (RFC 6749 §5.1) about an opaque token is completed by introspection.
     private func complete(_ outcome: inout StepOutcome, role: ClientRole, step: String, session: ProbeSession) async throws {
         let token = outcome.fields["access_token"] ?? ""
-        let claims = CompactJWT(token)?.claims
-        if outcome.fields["expires_in"] == nil, case .number(let expiry)? = claims?["exp"] {
-            outcome.fields["expires_in"] = String(Int((expiry - Date().timeIntervalSince1970).rounded()))
-            outcome.summary += " (no expires_in; the JWT's exp is \(outcome.fields["expires_in"]!) s away)"
-        }
+        if let claims = CompactJWT(token)?.claims { AccessTokenClaims.adopt(claims, into: &outcome, now: Date()) }
         guard outcome.fields["scope"] == nil else { return }
-        if let claimed = claims?["scope"]?.stringValue ?? claims?["scp"].flatMap({ $0.arrayOfStrings?.joined(separator: " ") ?? $0.stringValue }) {
-            outcome.fields["scope"] = claimed
-            outcome.summary += " (no scope in the answer; the token's scope claim: \(claimed))"
-            return
-        }
         if let introspected = try await introspectedScope(of: token, role: role, step: step, session: session) {
             outcome.fields["scope"] = introspected
             outcome.summary += " (no scope in the answer; introspection: \(introspected))"
@@ -584,15 +588,13 @@ struct ProbeExecution {
         return answer.fields["scope"]
     }
 
-    /// The response as an outcome: JSON fields flattened, and a summary that names the fields
+    /// The response as an outcome: JSON fields flattened (a `null` one is absent), and a summary that names the fields
     /// present but never shows a token's value.
     static func outcome(of response: HTTPResponse) -> StepOutcome {
         var outcome = StepOutcome(status: response.status, headers: response.headers, summary: "")
         outcome.json = JSONValue.parse(response.body)
         outcome.bodyLength = response.body.count
-        if case .object(let object)? = outcome.json {
-            for (key, value) in object { outcome.fields[key] = value.text }
-        }
+        for (key, value) in outcome.json?.members ?? [:] { outcome.fields[key] = value.text }
         // Status and error together: what a probe compares when two answers must differ.
         outcome.fields["answer"] = outcome.answer
         let tokens = ["access_token", "refresh_token", "id_token"].filter { outcome.fields[$0] != nil }
