@@ -131,7 +131,7 @@ struct ProbeExecution {
             parts += [try rendered("client_id", p.clientID), try rendered("redirect_uri", p.redirectURI),
                       try rendered("response_type", p.responseType), try rendered("scope", p.scope),
                       try rendered("code_verifier", p.codeVerifier), "pkce=\(p.pkce.rawValue)", "browser=\(p.browser.rawValue)"]
-            parts += ["par=\(p.par.map(String.init) ?? "-")", "push_client_auth=\(p.clientAuth.rawValue)"]
+            parts += ["par=\(p.par.map(String.init) ?? "-")", "push_client_auth=\(p.clientAuth.rawValue)", "offline=\(p.offline)"]
             parts += try p.extra.map { try rendered($0.name, $0.value) }
         case .token(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", "from=\(p.from.flatMap { keys[$0] } ?? "-")"]
         case .clientCredentials(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", try rendered("scope", p.scope)]
@@ -361,7 +361,9 @@ struct ProbeExecution {
         let clientID = try parameters.clientID.map(context.render) ?? client.clientID
         let responseType = try parameters.responseType.map(context.render) ?? "code"
         let responseTypes = Set(Evaluation.words(responseType))
-        let scope = try parameters.scope.map(context.render) ?? Self.defaultScope(of: client, role: parameters.client, responseTypes: responseTypes)
+        var scope = try parameters.scope.map(context.render) ?? Self.defaultScope(of: client, role: parameters.client, responseTypes: responseTypes)
+        let offline = parameters.offline && OfflineAccess.offered(by: endpoints.metadata)
+        if offline { scope = OfflineAccess.adding(to: scope) }
         let state = Base64URL.randomToken()
         // PKCE belongs to the code: a response type without one sends none, so an attack on the
         // response type differs from its control in the response type alone.
@@ -381,6 +383,8 @@ struct ProbeExecution {
             session.redactor.remember(pkce.verifier)
         }
         for extra in parameters.extra { query.append((extra.name, try context.render(extra.value))) }
+        // OIDC Core §11: offline_access is ignored unless consent is asked for.
+        if offline, !parameters.extra.contains(where: { $0.name == "prompt" }) { query.append(("prompt", "consent")) }
 
         let signedOut = parameters.browser == .signedOut
         let actor: Actor = signedOut ? .signedOutBrowser : .browser
