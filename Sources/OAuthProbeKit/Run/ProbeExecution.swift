@@ -19,19 +19,22 @@ struct ProbeExecution {
         let started = ContinuousClock.now
         let session = ProbeSession(shared: shared, settings: settings)
         var serverFailure: ServerFailure?
-        let (verdict, message) = await verdict(session: session, serverFailure: &serverFailure)
+        var failedStep: String?
+        let (verdict, message) = await verdict(session: session, serverFailure: &serverFailure, failedStep: &failedStep)
         var result = ProbeResult(
             target: target.name, suite: item.suite.name, probeID: item.probe.id, variant: item.variant?.name,
             title: item.probe.title, practice: item.probe.practice, refs: item.probe.refs, severity: item.probe.severity,
             verdict: verdict, message: session.redactor.redact(message), evidence: session.evidence,
             duration: ContinuousClock.now - started, location: item.variant?.location ?? item.probe.location)
         result.serverFailure = verdict == .error ? serverFailure : nil
+        result.failedStep = verdict == .fail ? failedStep : nil
         return result
     }
 
     /// The verdict and its reason; `serverFailure` learns whether the server (or the network)
-    /// failed, which makes the probe worth another attempt alone.
-    private func verdict(session: ProbeSession, serverFailure: inout ServerFailure?) async -> (Verdict, String) {
+    /// failed, which makes the probe worth another attempt alone, and `failedStep` which step's
+    /// expectation did not hold (what a waiver names).
+    private func verdict(session: ProbeSession, serverFailure: inout ServerFailure?, failedStep: inout String?) async -> (Verdict, String) {
         if let reason = item.skipReason { return (.skip, reason) }
         if let discoveryFailure { return (.error, "metadata discovery failed: \(discoveryFailure)") }
         let missing = item.probe.endpoints.filter { endpoints.url($0) == nil }
@@ -99,7 +102,9 @@ struct ProbeExecution {
                 }
                 switch try judge(step.expect, outcome, context) {
                 case .undecided(let reason): return (.error, "step '\(step.name)': \(reason), so no verdict (\(outcome.summary))")
-                case .unmet(let failed): return (.fail, "step '\(step.name)': " + describe(failed, outcome))
+                case .unmet(let failed):
+                    failedStep = step.name
+                    return (.fail, "step '\(step.name)': " + describe(failed, outcome))
                 case .met: break
                 }
                 notes.append("\(step.name): \(outcome.summary)")
