@@ -538,25 +538,25 @@ struct ProbeExecution {
 
     /// The scope an authorization request asks for unless the step says otherwise: the
     /// client's. `response_type=token` is no OpenID Connect flow, so it asks for the client's
-    /// API scopes (IdentityServer refuses identity scopes there); a client with none makes the
-    /// request pointless.
+    /// API scopes (IdentityServer refuses identity scopes there).
     static func defaultScope(of client: Client, role: ClientRole, responseTypes: Set<String>) throws -> String? {
-        guard responseTypes == ["token"], let scope = client.scope else { return client.scope }
-        let api = IdentityScopes.apiScopes(of: scope)
-        if api.isEmpty {
-            throw ProbeSkip("response_type=token is no OpenID Connect flow, so it may not ask for identity scopes (\(scope)), and the \(role.rawValue) client has no other scope")
-        }
-        return api.joined(separator: " ")
+        guard responseTypes == ["token"] else { return client.scope }
+        return try apiScope(of: client, role: role, because: "response_type=token is no OpenID Connect flow")
     }
 
     /// The scope a client_credentials grant asks for unless the step says otherwise: the
-    /// client's API scopes, as there is no user for identity scopes to speak of; none at all
-    /// when the client names no scope (the server's default for it).
+    /// client's API scopes, as there is no user for identity scopes to speak of.
     static func serviceScope(of client: Client, role: ClientRole) throws -> String? {
+        try apiScope(of: client, role: role, because: "client_credentials has no user")
+    }
+
+    /// The client's scope without identity scopes; none when it names no scope (the server's
+    /// default for it). A client with identity scopes alone makes the request pointless.
+    private static func apiScope(of client: Client, role: ClientRole, because reason: String) throws -> String? {
         guard let scope = client.scope else { return nil }
         let api = IdentityScopes.apiScopes(of: scope)
         if api.isEmpty {
-            throw ProbeSkip("client_credentials has no user, so it may not ask for identity scopes (\(scope)), and the \(role.rawValue) client has no other scope")
+            throw ProbeSkip("\(reason), so it may not ask for identity scopes (\(scope)), and the \(role.rawValue) client has no other scope")
         }
         return api.joined(separator: " ")
     }
@@ -597,8 +597,8 @@ struct ProbeExecution {
         return answer.fields["scope"]
     }
 
-    /// The response as an outcome: JSON fields flattened (a `null` one is absent), and a summary that names the fields
-    /// present but never shows a token's value.
+    /// The response as an outcome: JSON fields flattened (a `null` one is absent), and a
+    /// summary that names the fields present but never shows a token's value.
     static func outcome(of response: HTTPResponse) -> StepOutcome {
         var outcome = StepOutcome(status: response.status, headers: response.headers, summary: "")
         outcome.json = JSONValue.parse(response.body)
