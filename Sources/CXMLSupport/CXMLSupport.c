@@ -384,6 +384,19 @@ static void emit_form(oap_buf *b, xmlNodePtr form, xmlNodePtr root, const node_l
 static void silent_structured_error(void *ctx, xmlErrorPtr error) { (void)ctx; (void)error; }
 
 /// Whether the first bytes declare a charset (then libxml2 should pick the encoding itself).
+/// `"key": [value of attribute `name` of each node]`, followed by a comma.
+static void emit_attributes(oap_buf *b, const char *key, const node_list *nodes, const char *name) {
+    json_key(b, key);
+    buf_append(b, "[", 1);
+    for (size_t i = 0; i < nodes->count; i++) {
+        if (i) buf_append(b, ",", 1);
+        char *value = attr(nodes->items[i], name);
+        json_string(b, value ? value : "");
+        if (value) xmlFree(value);
+    }
+    buf_append(b, "],", 2);
+}
+
 static bool declares_charset(const char *html, size_t length) {
     size_t n = length < 2048 ? length : 2048;
     const char *needle = "charset";
@@ -410,15 +423,23 @@ char *oap_html_forms_json(const char *html, size_t length, const char *encoding)
 
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     node_list forms = {0};
+    node_list links = {0};    // <a href> and <area href>: where a click sends the browser
+    node_list refreshes = {0};  // <meta http-equiv="refresh">: where the page sends it by itself
+    node_list scripts = {0};  // inline <script>: where a script may send it
     xmlNodePtr title = NULL;
     xmlNodePtr referrer = NULL;  // the last <meta name="referrer">: the one a browser ends up with
     for (xmlNodePtr n = root; n; n = next_in_order(n, root)) {
         if (is_element(n, "form")) list_push(&forms, n);
         else if (!title && is_element(n, "title")) title = n;
+        else if ((is_element(n, "a") || is_element(n, "area")) && has_attr(n, "href")) list_push(&links, n);
+        else if (is_element(n, "script")) list_push(&scripts, n);
         else if (is_element(n, "meta")) {
             char *name = attr(n, "name");
             if (name && xmlStrcasecmp((const xmlChar *)name, (const xmlChar *)"referrer") == 0) referrer = n;
             if (name) xmlFree(name);
+            char *equiv = attr(n, "http-equiv");
+            if (equiv && xmlStrcasecmp((const xmlChar *)equiv, (const xmlChar *)"refresh") == 0) list_push(&refreshes, n);
+            if (equiv) xmlFree(equiv);
         }
     }
 
@@ -438,6 +459,17 @@ char *oap_html_forms_json(const char *html, size_t length, const char *encoding)
     else buf_puts(&b, "null");
     if (policy) xmlFree(policy);
     buf_append(&b, ",", 1);
+    emit_attributes(&b, "links", &links, "href");
+    emit_attributes(&b, "refreshes", &refreshes, "content");
+    json_key(&b, "scripts");
+    buf_append(&b, "[", 1);
+    for (size_t i = 0; i < scripts.count; i++) {
+        if (i) buf_append(&b, ",", 1);
+        xmlChar *text = xmlNodeGetContent(scripts.items[i]);
+        json_string(&b, text ? (const char *)text : "");
+        if (text) xmlFree(text);
+    }
+    buf_append(&b, "],", 2);
     json_key(&b, "forms");
     buf_append(&b, "[", 1);
     for (size_t i = 0; i < forms.count; i++) {
@@ -447,6 +479,9 @@ char *oap_html_forms_json(const char *html, size_t length, const char *encoding)
     buf_append(&b, "]}", 2);
 
     free(forms.items);
+    free(links.items);
+    free(refreshes.items);
+    free(scripts.items);
     if (doc) xmlFreeDoc(doc);
     return buf_finish(&b);
 }

@@ -26,8 +26,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Probes in flight at once.")
     var concurrency: Int = 4
 
-    @Option(help: "Seconds each request may take.")
+    @Option(help: ArgumentHelp("Seconds each request may take. After \(EndpointBreaker.threshold) consecutive timeouts, transport failures or 5xx answers at one endpoint, the run gives up on it: the probes that need it end in error at once."))
     var timeout: Int = 15
+
+    @Option(help: ArgumentHelp("How long the whole run may take: 90s, 5m, 1h. Past it, running probes are stopped and the rest are not run (both error); the reports are still written.",
+                               valueName: "duration"))
+    var deadline: String?
 
     @Option(name: .customLong("max-rps"), help: "Requests per second to any one server, at most (a target's max_requests_per_second may ask for less).")
     var maxRequestsPerSecond: Double?
@@ -45,6 +49,9 @@ struct RunCommand: AsyncParsableCommand {
         if timeout < 1 { throw ValidationError("--timeout must be at least 1 second") }
         if let rate = maxRequestsPerSecond, !(rate > 0) { throw ValidationError("--max-rps must be more than 0") }
         if let shard, Shard(shard) == nil { throw ValidationError("--shard takes I/N with 1 ≤ I ≤ N, e.g. 2/3") }
+        if let deadline, DurationText.parse(deadline) == nil {
+            throw ValidationError("--deadline takes a whole number of seconds, minutes or hours, more than 0: 90s, 5m, 1h (not '\(deadline)')")
+        }
     }
 
     func run() async throws {
@@ -73,8 +80,9 @@ struct RunCommand: AsyncParsableCommand {
         print("oauthprobe: \(plan.items.count) probe variants on \(plan.targets.count) target\(plan.targets.count == 1 ? "" : "s")"
               + (part.map { " (shard \($0) of \(whole.items.count))" } ?? ""))
         let progress = ConsoleProgress(report: console, total: plan.items.count, live: interactive)
-        var record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(timeout), maxRequestsPerSecond: maxRequestsPerSecond))
-            .run(plan, started: progress.begin, progress: progress.record)
+        let options = RunOptions(concurrency: concurrency, timeout: .seconds(timeout), maxRequestsPerSecond: maxRequestsPerSecond,
+                                 deadline: deadline.flatMap(DurationText.parse))
+        var record = await Runner(options: options).run(plan, started: progress.begin, progress: progress.record)
         progress.finish()
         DiscoveryNotes.lines(record.targets).forEach { print($0) }
         // Results come in plan order: each one's place in the whole plan, for `merge`.
@@ -89,6 +97,7 @@ struct RunCommand: AsyncParsableCommand {
         let unwritten = reports.write(record)
         print(console.summary(record.results, targets: plan.targets.map(\.name)))
         print(console.load(record.targets))
+        console.deadline(record).map { print($0) }
         try ReportOptions.exitIfUnwritten(unwritten)
         throw ExitCode(ExitStatus.of(record.results))
     }

@@ -184,6 +184,8 @@ class Idp:
       json-array      every metadata URL answers 200 with a JSON array
       huge-metadata   a 50 MB metadata document
       endless-token   the token endpoint answers with a chunked body that never ends
+      slow-token      the token endpoint answers one byte every 2 seconds, without end (slowloris)
+      failing-token   the token endpoint answers 500 server_error, every time
       echo            the login and token endpoints echo the password and client secret back,
                       encoded every way servers encode (the password straddling byte 2048 of
                       the page); Django-style CSRF tokens on the login form
@@ -289,13 +291,17 @@ class Idp:
     def echo_page(self, password, next_query):
         # The password encoded every way, then the raw password starting at byte 2040 of the
         # page, so that a cut at 2048 falls inside it.
-        echoes = "<p>" + " | ".join(encodings(password)) + "</p><!--"
+        echoes = "<p>wrong password for probe-user: " + " | ".join(encodings(password)) + "</p><!--"
         padding = 2040 - len((self.PAGE_START + echoes).encode()) - 3
         return self.login_page(next_query, echoes + "x" * padding + "-->" + password)
 
     def token(self):
         if self.scenario == "endless-token":
             return self.stream(b'{"access_token": "' + b"a" * 65536, total=None, chunked=True)
+        if self.scenario == "slow-token":
+            return self.trickle()
+        if self.scenario == "failing-token":
+            return self.json(500, {"error": "server_error"})
         form = {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True).items()}
         secret = form.get("client_secret", "")
         authorization = self.h.headers.get("Authorization", "")
@@ -329,6 +335,26 @@ class Idp:
     def api_sign_in(self):
         self.json(200, {}, [("Set-Cookie", f"session={secrets.token_urlsafe(24)}; Path=/")])
 
+    def trickle(self):
+        """Headers at once, then a byte of body every 2 seconds until the client hangs up."""
+        h = self.h
+        h.send_response_only(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(1 << 20))
+        h.end_headers()
+        sent = 0
+        try:
+            while True:
+                h.wfile.write(b"{" if sent == 0 else b" ")
+                h.wfile.flush()
+                sent += 1
+                self.entry["streamed"] = sent
+                time.sleep(2)
+        except OSError:
+            pass  # the client gave up: what the test wants
+        self.entry["stream_done"] = True
+        h.close_connection = True
+
     def stream(self, first, total, chunked):
         """Writes `first`, then x's, until `total` bytes (None: forever) or the client hangs up."""
         h = self.h
@@ -353,9 +379,13 @@ class Idp:
 
 
 def encodings(value):
-    """The value the ways servers write it back: form and percent-encoding in both hex cases,
-    base64, JSON strings escaped as Python, .NET and Go do, HTML entities named and numeric."""
+    """The value the ways servers write it back: form and percent-encoding in both hex cases (and
+    both at once), base64, JSON strings escaped as Python, .NET and Go do, and every character
+    \\u-escaped in either hex case; HTML entities named and numeric, and every character a
+    numeric reference (decimal; hex in mixed case, zero-padded, some without `;`)."""
     raw = value.encode("utf-8")
+    utf16 = value.encode("utf-16-be")
+    units = [int.from_bytes(utf16[i:i + 2], "big") for i in range(0, len(utf16), 2)]
     return [
         quote(value, safe=""),
         re.sub(r"%[0-9A-F]{2}", lambda hexadecimal: hexadecimal.group(0).lower(), quote(value, safe="")),
@@ -368,6 +398,11 @@ def encodings(value):
         html.escape(value),
         "".join("&#%d;" % ord(c) if c in "<>&\"'" else c for c in value),
         "".join("&#x%x;" % ord(c) if c in "<>&\"'" else c for c in value),
+        "".join("%%%02X" % b if i % 2 else "%%%02x" % b for i, b in enumerate(raw)),
+        "".join("\\u%04x" % unit for unit in units),
+        "".join("\\u%04X" % unit for unit in units),
+        "".join("&#%d;" % ord(c) for c in value),
+        "".join("&#X%06X;" % ord(c) if i % 2 else "&#x%x" % ord(c) for i, c in enumerate(value)),
     ]
 
 

@@ -54,6 +54,25 @@ struct CommandLineTests {
         #expect(validate.errors == run.errors)
     }
 
+    @Test("an issuer with a space is refused: exit 65, naming it")
+    func issuerWithSpace() throws {
+        let path = try TestSupport.write("name: spaced\nissuer: https://idp.example.com/my id\n")
+        let run = try Self.oauthprobe(["validate", path])
+        #expect(run.status == 65)
+        #expect(run.errors.contains("\(path):2:9: error: issuer 'https://idp.example.com/my id' contains a space"), "\(run.errors)")
+    }
+
+    @Test("--deadline takes 90s, 5m or 1h; another value is a usage error, exit 64, saying what it takes",
+          arguments: [("90s", 0), ("5m", 0), ("1h", 0), ("0s", 64), ("90", 64), ("1.5h", 64), ("soon", 64)] as [(String, Int32)])
+    func deadlineFlag(value: String, status: Int32) throws {
+        let path = try TestSupport.write("name: plan-only\nissuer: https://idp.example.com/id\nclients: { public: { client_id: spa, redirect_uri: \"https://spa.example/cb\" } }\n")
+        let run = try Self.oauthprobe(["run", "--target", path, "--suite", TestSupport.suitesFolder, "--deadline", value, "--dry-run"])
+        #expect(run.status == status, "\(run.errors)")
+        if status == 64 {
+            #expect(run.errors.contains("--deadline takes a whole number of seconds, minutes or hours, more than 0: 90s, 5m, 1h (not '\(value)')"), "\(run.errors)")
+        }
+    }
+
     @Test("validate accepts the shipped suites")
     func validateSuites() throws {
         let run = try Self.oauthprobe(["validate", TestSupport.suitesFolder])

@@ -82,12 +82,13 @@ enum HostileTarget {
     }
 
     /// The shipped suites' probes matching `only`, run in process as `oauthprobe run` would.
-    static func run(_ path: String, only: [String], concurrency: Int = 4) async throws -> (inputs: Inputs, record: RunRecord) {
+    static func run(_ path: String, only: [String], concurrency: Int = 4, timeout: Duration = .seconds(20),
+                    deadline: Duration? = nil) async throws -> (inputs: Inputs, record: RunRecord) {
         let inputs = Inputs.load(targets: [path], suites: [TestSupport.suitesFolder], environment: environment)
         try #require(!inputs.hasErrors, "\(inputs.diagnostics)")
         let plan = Planner.plan(targets: inputs.targets, suites: inputs.suites, only: only)
         try #require(!plan.items.isEmpty)
-        let record = await Runner(options: RunOptions(concurrency: concurrency, timeout: .seconds(20))).run(plan)
+        let record = await Runner(options: RunOptions(concurrency: concurrency, timeout: timeout, deadline: deadline)).run(plan)
         return (inputs, record)
     }
 
@@ -113,8 +114,10 @@ enum HostileTarget {
 
 /// A secret the ways servers and encoders write it, written independently of the redactor so
 /// the tests check it rather than repeat it: percent-encoding in both hex cases (form style with
-/// `+`, every byte), base64 and base64url, JSON strings as Foundation, Python, Go and .NET escape
-/// them, HTML entities named, decimal and hex, and the value in upper and lower case.
+/// `+`, every byte, both cases at once), base64 and base64url, JSON strings as Foundation, Python,
+/// Go and .NET escape them and with every character `\u`-escaped, HTML entities named, decimal
+/// and hex, every character a numeric reference (decimal; hex in mixed case, zero-padded, some
+/// without `;`), and the value in upper and lower case.
 enum SecretEncodings {
     static func all(_ value: String) -> [(name: String, text: String)] {
         let bytes = Array(value.utf8)
@@ -137,6 +140,9 @@ enum SecretEncodings {
         func html(_ entity: (Character) -> String?) -> String {
             value.map { entity($0) ?? String($0) }.joined()
         }
+        func everyUnitEscaped(upper: Bool) -> String {
+            value.utf16.map { String(format: upper ? "\\u%04X" : "\\u%04x", Int($0)) }.joined()
+        }
         let named: [Character: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#x27;"]
         let markup = Set<Character>("&<>\"'")
         let data = Data(value.utf8)
@@ -158,6 +164,13 @@ enum SecretEncodings {
             ("HTML, named", html { named[$0] }),
             ("HTML, decimal", html { markup.contains($0) ? "&#\($0.unicodeScalars.first!.value);" : nil }),
             ("HTML, hex", html { markup.contains($0) ? "&#x\(String($0.unicodeScalars.first!.value, radix: 16));" : nil }),
+            ("every byte, hex case mixed", bytes.enumerated().map { String(format: $0.offset % 2 == 0 ? "%%%02x" : "%%%02X", Int($0.element)) }.joined()),
+            ("JSON, every character, lower hex", everyUnitEscaped(upper: false)),
+            ("JSON, every character, upper hex", everyUnitEscaped(upper: true)),
+            ("HTML, every character decimal", value.unicodeScalars.map { "&#\($0.value);" }.joined()),
+            ("HTML, every character hex, mixed case, zero-padded, some without ;", value.unicodeScalars.enumerated().map { index, scalar in
+                index % 2 == 0 ? "&#X" + String(format: "%06X", Int(scalar.value)) + ";" : "&#x" + String(scalar.value, radix: 16)
+            }.joined()),
         ]
     }
 }

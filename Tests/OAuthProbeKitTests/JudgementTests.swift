@@ -124,6 +124,19 @@ struct JudgementTests {
         #expect(Self.judge(.field("response_types_supported"), .lacks("token"), outcome) == .holds)
     }
 
+    /// Issue 17: HSTS with max-age=0 makes the browser forget the host (RFC 6797 §6.1.1).
+    @Test("a header's directive is judged on its own", arguments: [
+        ("max-age=31536000; includeSubDomains", "31536000", true),
+        (#"includeSubDomains; MAX-AGE="600""#, "600", true),
+        ("max-age=0", "0", false),
+        ("includeSubDomains", nil, false),
+    ])
+    func headerDirective(header: String, value: String?, holds: Bool) {
+        let outcome = StepOutcome(status: 200, headers: [HTTPHeader(name: "Strict-Transport-Security", value: header)], summary: "")
+        #expect(Evaluation.headerValue("Strict-Transport-Security.max-age", in: outcome) == value)
+        #expect((Self.judge(.header("Strict-Transport-Security.max-age"), .atLeast("1"), outcome) == .holds) == holds)
+    }
+
     @Test("a fragment that holds a query gives its parameters")
     func fragmentQuery() {
         let parameters = URLParts("https://client.example/cb#attacker?code=abc&state=s")!.parameters
@@ -131,17 +144,25 @@ struct JudgementTests {
     }
 
     // Item 9: where the browser went decides, or nothing does.
-    @Test("a destination that is neither redirect URI and carries no response is no verdict", arguments: [
-        ("https://login.other.example/sso?x=1", ["x": "1"], true),
-        ("https://client.example/cb?error=access_denied", ["error": "access_denied"], false),
-        ("https://attacker.example/cb?code=c", ["code": "c"], false),
-        ("https://client.example/cb/", [String: String](), false),
+    @Test("only the client receives an authorization response; other places are named for what they are", arguments: [
+        ("https://login.other.example/sso?x=1", Destination.unknown),
+        ("https://client.example/cb?error=access_denied", .client),
+        ("https://attacker.example/cb?code=c", .client),
+        ("https://client.example/cb/", .client),
+        ("https://client.example/elsewhere?error=invalid_request", .client),
+        ("https://elsewhere.example/cb?state=ours", .client),
+        // Federated sign-in: the upstream's own state and client_id are no response.
+        ("https://upstream.example/authorize?client_id=broker&response_type=code&state=theirs", .upstreamSignIn),
+        ("https://upstream.example/saml?SAMLRequest=abc", .upstreamSignIn),
+        ("https://elsewhere.example/cb?state=theirs", .unknown),
+        // Ory Hydra's urls.error: the operator's page, not the client's.
+        ("https://errors.example/oauth?error=invalid_request&error_description=bad", .operatorErrorPage),
     ])
-    func elsewhere(destination: String, fields: [String: String], undecided: Bool) {
-        let outcome = StepOutcome(fields: fields, summary: "")
-        let reason = ProbeExecution.elsewhere(destination, sent: "https://client.example/cb/", registered: "https://client.example/cb",
-                                              outcome: outcome)
-        #expect((reason != nil) == undecided)
+    func destination(url: String, expected: Destination) {
+        let parameters = URLParts(url)?.parameters ?? []
+        let destination = Destination(url, parameters: parameters, sent: "https://client.example/cb/", registered: "https://client.example/cb",
+                                      sentState: "ours")
+        #expect(destination == expected)
     }
 
     @Test("a form_post page delivers the response off the server")
@@ -265,6 +286,35 @@ struct RetryTests {
             #expect(result.verdict == .pass, "\(result.message)")
             #expect(result.attempts == 2)
             #expect(result.message.contains("a refusal in the wrong words"))
+        }
+    }
+
+    /// Issue 17: an outage is no refusal. Only a real `error=server_error`, where a refusal is
+    /// expected, after a control of the same attempt: a 503 page, or a server_error where the
+    /// step expects something else, stays an error however often it repeats.
+    @Test("a repeated 5xx that is not error=server_error, or not where a refusal is expected, stays an error", arguments: [
+        ("/_/answer?code=503&type=text/html&body=%3Cp%3Ebusy%3C/p%3E", "{ tokens: none }"),
+        ("/_/flaky?key=KEY&fail=9", "{ status: 4xx }"),
+    ])
+    func outageIsNoRefusal(path: String, expect: String) async throws {
+        try await withFixtureServer { server in
+            let result = try await Self.run(suite: """
+                practice: Always Use HTTPS
+                probes:
+                  - id: fault.outage
+                    title: fails every time
+                    refs: ["RFC 6749 §5.2"]
+                    severity: low
+                    steps:
+                      - name: control
+                        http: { url: "\(server.http)/_/answer?code=200" }
+                        require: { status: 200 }
+                      - name: refused
+                        http: { url: "\(server.http)\(path.replacingOccurrences(of: "KEY", with: UUID().uuidString))" }
+                        expect: \(expect)
+                """, on: server)
+            #expect(result.verdict == .error, "\(result.message)")
+            #expect(!result.message.contains("a refusal in the wrong words"))
         }
     }
 }

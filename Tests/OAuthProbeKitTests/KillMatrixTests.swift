@@ -30,21 +30,31 @@ enum MutantServer {
         return mutations
     }()
 
-    static func targetFile(_ mutation: Mutation) -> String {
-        folder.appendingPathComponent("state/targets/\(mutation.name).yaml").path
+    static func targetFile(_ issuer: String) -> String {
+        folder.appendingPathComponent("state/targets/\(issuer).yaml").path
     }
 
     /// Mutations that break what a token endpoint answers to a refusal, and what the harness must conclude.
     static let brokenRefusals: [String: Verdict] = ["refusal-200-empty": .error, "refusal-with-token": .fail]
 
-    static func isRefusal(_ expectation: OAuthProbeKit.Expectation) -> Bool {
-        expectation.subject == .tokens && expectation.matcher == .equals("none")
-    }
-
     /// The probes whose verdict rests on a refused token request (`expect: { tokens: none }`).
     static func restsOnRefusal(_ probe: Probe) -> Bool {
-        probe.steps.contains { $0.expect.contains(where: isRefusal) }
+        probe.steps.contains { $0.expect.contains(where: \.isRefusal) }
     }
+
+    /// Mutations that put something in front of the server whose answers decide nothing (a WAF's
+    /// block page, a resource that serves anonymous requests): the probes they reach.
+    static func reached(by mutation: String, _ probe: Probe) -> Bool? {
+        switch mutation {
+        case "waf-blocks-attacks": probe.id == "redirect-uri.unregistered"
+        case "resource-open": probe.steps.contains { if case .resource = $0.action { true } else { false } }
+        default: nil
+        }
+    }
+
+    /// The redirect-uri.unregistered variants whose redirect_uri holds `attacker` or `*`, which
+    /// waf-blocks-attacks blocks (mutants.json).
+    static let wafBlocked: Set<String> = ["other-host", "subdomain", "userinfo", "path-suffix", "dot-segments", "extra-query", "fragment", "wildcard-host"]
 
     static func hasBrowserStep(_ probe: Probe) -> Bool {
         probe.steps.contains { if case .authorize = $0.action { true } else { false } }
@@ -59,6 +69,7 @@ enum MutantServer {
         // A slow probe waits out a lifetime: it runs only where it is aimed.
         if item.probe.optIn == "slow" { return mutation.aims.contains { $0.hasPrefix(item.probe.id) } }
         if brokenRefusals[mutation.name] != nil { return restsOnRefusal(item.probe) }
+        if let reached = reached(by: mutation.name, item.probe) { return reached }
         let aimedProbes = Set(mutation.aims.map { String($0.prefix { $0 != "[" }) })
         let aimedSuites = Set(catalogue.filter { aimedProbes.contains($0.probe.id) }.map(\.suite.name))
         return aimedSuites.contains(item.suite.name)
@@ -66,16 +77,22 @@ enum MutantServer {
 
     static var catalogue: [PlannedProbe] { run.plan.items.filter { $0.targetIndex == 0 } }
 
-    /// One run over every mutation at once: results by mutation name.
+    /// One run over every issuer at once (each mutation, each quirk alone and each mutation with
+    /// a quirk that touches its aim): results by issuer name.
     static let run: (plan: Plan, results: Task<[String: [ProbeResult]], Never>) = {
-        let files = mutations.map(targetFile)
-        let inputs = Inputs.load(targets: files, suites: [TestSupport.suitesFolder])
+        let issuers = mutations.map(\.name) + QuirkServer.quirks.map(\.issuer) + QuirkServer.combinations.map(\.issuer)
+        let inputs = Inputs.load(targets: issuers.map(targetFile), suites: [TestSupport.suitesFolder])
         var plan = Planner.plan(targets: inputs.targets, suites: inputs.suites)
         let byTarget = Dictionary(uniqueKeysWithValues: mutations.map { ($0.target, $0) })
+        let quirksAlone = Dictionary(uniqueKeysWithValues: QuirkServer.quirks.map { ("mutant-\($0.issuer)", $0) })
+        let combinations = Dictionary(uniqueKeysWithValues: QuirkServer.combinations.map { ("mutant-\($0.issuer)", $0) })
         let full = plan
         let catalogue = plan.items.filter { $0.targetIndex == 0 }
         plan.items = plan.items.filter { item in
-            byTarget[plan.targets[item.targetIndex].name].map { runs(item, on: $0, catalogue: catalogue) } ?? false
+            let target = plan.targets[item.targetIndex].name
+            if let mutation = byTarget[target] { return runs(item, on: mutation, catalogue: catalogue) }
+            if let quirk = quirksAlone[target] { return QuirkServer.runs(item, alone: quirk, catalogue: catalogue) }
+            return combinations[target]?.aims.contains(item.displayID) ?? false
         }
         let task = Task { () -> [String: [ProbeResult]] in
             precondition(!inputs.hasErrors, "\(inputs.diagnostics)")
@@ -110,7 +127,7 @@ struct KillMatrixTests {
     func manifest() throws {
         try #require(MutantServer.mutations.contains { $0.name == "clean" }, "Tests/Servers/dot/mutants.json is missing or unreadable")
         for mutation in MutantServer.mutations {
-            #expect(FileManager.default.fileExists(atPath: MutantServer.targetFile(mutation)), "\(mutation.name): run Tests/Servers/dot/setup.sh")
+            #expect(FileManager.default.fileExists(atPath: MutantServer.targetFile(mutation.name)), "\(mutation.name): run Tests/Servers/dot/setup.sh")
         }
     }
 
@@ -161,11 +178,36 @@ struct KillMatrixTests {
             // (no code to redeem, no refresh token), the probe judges as on clean.
             let steps = MutantServer.catalogue.first { $0.displayID == result.displayID }?.probe.steps ?? []
             func sent(_ refusals: (Step) -> [OAuthProbeKit.Expectation]) -> Bool {
-                let names = Set(steps.filter { step in refusals(step).contains(where: MutantServer.isRefusal) }.map(\.name))
+                let names = Set(steps.filter { step in refusals(step).contains(where: \.isRefusal) }.map(\.name))
                 return result.evidence.contains { names.contains($0.step) }
             }
             let expected: Verdict? = sent { $0.require } ? .error : sent { $0.expect } ? MutantServer.brokenRefusals[name] : clean[result.displayID]
             #expect(result.verdict == expected, "\(result.displayID): \(result.message)")
+        }
+    }
+
+    @Test("a WAF's block page at an attack step is no refusal: the variants it blocks are errors, the others as on clean")
+    func wafBlockPage() async {
+        let results = await MutantServer.results("waf-blocks-attacks")
+        #expect(results.count == 14)
+        let clean = Dictionary(uniqueKeysWithValues: await MutantServer.results("clean").map { ($0.displayID, $0.verdict) })
+        for result in results {
+            let expected = MutantServer.wafBlocked.contains(result.variant ?? "") ? Verdict.error : clean[result.displayID]
+            #expect(result.verdict == expected, "\(result.displayID): \(result.message)")
+        }
+    }
+
+    @Test("a resource that serves anonymous requests judges no token: its probes are errors naming why, or skipped as on clean")
+    func openResource() async {
+        let results = await MutantServer.results("resource-open")
+        #expect(!results.isEmpty)
+        let clean = Dictionary(uniqueKeysWithValues: await MutantServer.results("clean").map { ($0.displayID, $0.verdict) })
+        for result in results {
+            if clean[result.displayID] == .skip {
+                #expect(result.verdict == .skip, "\(result.displayID): \(result.message)")
+            } else {
+                #expect(result.verdict == .error && result.message.contains("without a token"), "\(result.displayID): \(result.verdict) \(result.message)")
+            }
         }
     }
 

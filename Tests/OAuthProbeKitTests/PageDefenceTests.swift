@@ -78,7 +78,8 @@ struct PageDefenceTests {
     func sessionCookie() {
         let record = Self.record(["csrftoken=t; Secure; SameSite=Lax", "sessionid=s; Secure; HttpOnly; SameSite=Strict"])
         #expect(record.fields(sessionCookieName: nil) == ["session_cookie": "sessionid", "session_cookie_secure": "true",
-                                                          "session_cookie_httponly": "true", "session_cookie_samesite": "Strict".lowercased()])
+                                                          "session_cookie_httponly": "true", "session_cookie_samesite": "Strict".lowercased(),
+                                                          "credentials_resent_to": "nowhere"])
         #expect(record.fields(sessionCookieName: "csrftoken")["session_cookie_httponly"] == "false")
         let two = Self.record(["a=1; Secure; HttpOnly; SameSite=Lax", "b=2; HttpOnly"])
         #expect(two.fields(sessionCookieName: nil)["session_cookie_secure"] == "false")
@@ -86,6 +87,33 @@ struct PageDefenceTests {
         let plain = Self.record(["sid=1; HttpOnly; SameSite=None"], url: "http://127.0.0.1:4601/api/auth/")
         #expect(plain.fields(sessionCookieName: nil)["session_cookie_secure"] == "not-applicable")
         #expect(plain.fields(sessionCookieName: nil)["session_cookie_samesite"] == "none")
-        #expect(Self.record(["csrftoken=t"]).fields(sessionCookieName: nil).isEmpty)
+        #expect(Self.record(["csrftoken=t"]).fields(sessionCookieName: nil)["session_cookie"] == nil)
+    }
+
+    /// Issue 17: Keycloak's KEYCLOAK_SESSION and Duende's idsrv.session are set beside the
+    /// session cookie for scripts; the trial shows which cookie signs the user out.
+    @Test("a cookie whose absence leaves the user signed in is not the session cookie; a later hop's cookie counts")
+    func signingOut() {
+        var record = Self.record(["idsrv=s; Secure; HttpOnly; SameSite=Lax"])
+        record.add(["idsrv.session=h; Secure; SameSite=None", "idsrv=s2; Secure; HttpOnly; SameSite=Lax"].compactMap(SetCookie.init(header:)))
+        #expect(record.cookies.map(\.name) == ["idsrv.session", "idsrv"])
+        #expect(record.fields(sessionCookieName: nil)["session_cookie_httponly"] == "false")
+        record.signingOut = ["idsrv"]
+        #expect(record.fields(sessionCookieName: nil)["session_cookie"] == "idsrv")
+        #expect(record.fields(sessionCookieName: nil)["session_cookie_httponly"] == "true")
+        // When no single cookie signs the user out, every candidate is judged.
+        record.signingOut = []
+        #expect(record.fields(sessionCookieName: nil)["session_cookie"] == "idsrv.session idsrv")
+    }
+
+    @Test("credentials posted on by 307 or 308 go somewhere only when Location leaves the origin", arguments: [
+        (302, "https://idp.example.com/authorize", "nowhere"),
+        (307, "/authorize?x=1", "identity-server"),
+        (308, "https://idp.example.com:443/done", "identity-server"),
+        (307, "https://client.example/cb?code=c", "elsewhere"),
+    ])
+    func resentTo(status: Int, location: String, expected: String) {
+        let record = SignInRecord(url: "https://idp.example.com/login", status: status, location: location, cookies: [])
+        #expect(record.credentialsResentTo == expected)
     }
 }

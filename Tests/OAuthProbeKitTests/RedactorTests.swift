@@ -59,6 +59,47 @@ struct RedactorTests {
         }
     }
 
+    @Test("a secret escaped character by character, each its own way, is replaced where it stands and nothing else is", arguments: [
+        ("password-1", #"wrong password: p&#97;&#X73;s\u0077%6Frd&#x0000000000002d;1 for alice &amp; bob %20 \n"#),
+        ("emoji-😀-key", #"{"error_description": "bad secret: emoji-\uD83D\uDE00-key", "x": "\u00e9"}"#),
+        ("emoji-😀-key", "echo: &#101&#109&#x6F;ji-&#128512;-key."),
+    ])
+    func escapedCharacters(secret: String, text: String) throws {
+        let redactor = Redactor(secrets: [Secret(secret, origin: nil)])
+        #expect(redactor.containsSecret(text))
+        let redacted = redactor.redact(text)
+        let fingerprint = try #require(redacted.firstRange(of: "‹sha256:"), "\(redacted)")
+        let end = try #require(redacted[fingerprint.upperBound...].firstIndex(of: "›"))
+        let (before, after) = (redacted[..<fingerprint.lowerBound], redacted[redacted.index(after: end)...])
+        // What surrounds the secret is as it was: only the secret's own escapes are gone.
+        #expect(text.hasPrefix(before) && text.hasSuffix(after), "\(redacted)")
+        #expect(redacted.count < text.count + 20, "one fingerprint for one secret: \(redacted)")
+    }
+
+    @Test("a secret escaped character by character and cut at the evidence limit leaves none of its first characters", arguments: [
+        "decimal", "hex padded past the window", "JSON",
+    ])
+    func escapedAcrossTheCut(rendering: String) {
+        let secret = "s3cr3t-value-0123456789"
+        let redactor = Redactor(secrets: [Secret(secret, origin: nil)])
+        let escaped: [String] = secret.unicodeScalars.map { scalar in
+            switch rendering {
+            case "decimal": "&#\(scalar.value);"
+            case "JSON": String(format: "\\u%04x", Int(scalar.value))
+            default: "&#x" + String(repeating: "0", count: 40) + String(scalar.value, radix: 16) + ";"
+            }
+        }
+        let padding = String(repeating: "x", count: 100)
+        let text = padding + escaped.joined() + " and more"
+        // The cut falls inside the fourth character's escape.
+        let limit = padding.count + escaped.prefix(3).joined().count + escaped[3].count / 2
+        let (kept, cut) = redactor.redact(text, keepingAtMost: limit)
+        #expect(cut)
+        #expect(kept.hasPrefix(padding))
+        let rest = kept.dropFirst(padding.count)
+        #expect(rest.isEmpty || rest.hasPrefix("‹sha256:"), "\(rendering): \(rest)")
+    }
+
     @Test("a secret inside a longer base64 text (Basic credentials) is recognised at any alignment", arguments: ["a", "ab", "abc"])
     func insideBase64(clientID: String) {
         let secret = "p@ss wörd/<&>\"'+=%1"

@@ -66,6 +66,20 @@ struct RedirectJudgementTests {
         #expect(outcome.redirectedOutsideRegistered == outside)
     }
 
+    /// Issue 17: what the attacker added to the registered URI (a query parameter, a fragment)
+    /// must not arrive, even with an error alone (RFC 6749 §4.1.2.1: never redirect to an invalid URI).
+    @Test("a redirect that keeps what the bent URI added to the registered one went to the bent URI", arguments: [
+        ("https://app.example.com/cb?next=https%3A%2F%2Fattacker.example", "https://app.example.com/cb?next=https%3A%2F%2Fattacker.example&error=invalid_request", true),
+        ("https://app.example.com/cb?next=https%3A%2F%2Fattacker.example", "https://app.example.com/cb?error=invalid_request", false),
+        ("https://app.example.com/cb#attacker", "https://app.example.com/cb#attacker?error=invalid_request", true),
+        ("https://app.example.com/cb#attacker", "https://app.example.com/cb?error=invalid_request", false),
+        ("https://app.example.com/cb", "https://app.example.com/cb?code=x&session_state=s", false),
+    ])
+    func bentParts(sent: String, location: String, outside: Bool) {
+        let outcome = StepOutcome(redirect: location, registeredRedirectURI: "https://app.example.com/cb", sentRedirectURI: sent, summary: "")
+        #expect(outcome.redirectedOutsideRegistered == outside)
+    }
+
     @Test("tokens count as issued whenever an access token comes back, whatever the status", arguments: [
         (200, ["access_token": "abc"], true),
         (200, ["error": "invalid_grant"], false),

@@ -82,7 +82,7 @@ let verdictRows: [VerdictRow] = [
                glewlwyd: (.fail, .fail, "the advertised token endpoint is plain http and answers as the real one")),
     VerdictRow(id: "https.hsts",
                dot: (.pass, .fail, "SECURE_HSTS_SECONDS=31536000 in hardened, 0 in permissive"),
-               glewlwyd: (.fail, .fail, "plain http only, no Strict-Transport-Security header")),
+               glewlwyd: (.skip, .skip, "plain http only, where browsers ignore Strict-Transport-Security (RFC 6797 §8.1)")),
     // Protect Client Secrets
     VerdictRow(id: "client-auth.secret-required",
                dot: (.pass, .pass, "DOT authenticates confidential clients by their secret in both modes"),

@@ -10,7 +10,9 @@ extern "C" {
 #endif
 
 /// Parses HTML leniently (recover, no network, no diagnostics) and returns the page as JSON:
-/// {"title": string|null, "forms": [{"id","name","action","method","enctype",
+/// {"title": string|null, "referrer": string|null, "links": [href of a and area],
+///  "refreshes": [content of meta http-equiv=refresh], "scripts": [inline script text],
+///  "forms": [{"id","name","action","method","enctype",
 ///   "fields": [{"name","type","value","checked","disabled","label"}], "buttons": [...]}]}.
 /// `encoding` may be NULL: then UTF-8 unless the page declares a charset itself.
 /// Returns a malloc'd NUL-terminated UTF-8 string (free with oap_xml_free), or NULL on allocation failure.

@@ -486,7 +486,7 @@ private struct SuiteParse {
         case .token, .refresh, .clientCredentials, .passwordGrant:
             (["access_token", "refresh_token", "id_token", "error", "scope", "expires_in", "token_type", "answer"], false)
         case .verifyIDToken: (["signature", "issuer", "audience", "azp", "expiry", "nonce", "alg", "c_hash", "at_hash"], false)
-        case .signIn: (Set(SignInRecord.fieldNames), false)
+        case .signIn: (Set(SignInRecord.subjects), false)
         case .discover, .revoke, .introspect, .resource, .http, .pushAuthorization: ([], true)
         }
     }

@@ -300,6 +300,13 @@ private struct TargetParse {
     /// The URL if oauthprobe can send to it: http(s), a port libcurl accepts, plain http only
     /// where the target allows it. `shown` is how the problem quotes it (a template as written).
     private func checkedURL(_ text: String, at node: Node, _ what: String, allowInsecure: Bool, shown: String) -> String? {
+        // RFC 3986 has no room for a space or a control character anywhere in a URL: a server
+        // would read another URL than the one written, or none.
+        if let blank = text.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) {
+            let name = blank == " " ? "a space (%20 percent-encoded)" : "U+\(String(blank.value, radix: 16, uppercase: true).leftPadded(to: 4))"
+            reader.error(node, "\(what) '\(shown)' contains \(name): a URL holds no spaces or control characters; percent-encode it or remove it")
+            return nil
+        }
         guard let parts = URLParts(text), ["https", "http"].contains(parts.scheme.lowercased()) else {
             reader.error(node, "\(what) '\(shown)' is not an http(s) URL")
             return nil

@@ -16,6 +16,9 @@ public struct Expectation: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         "\(step.map { "\($0)." } ?? "")\(subject.name): \(matcher)"
     }
+
+    /// `tokens: none`: the step must be refused.
+    public var isRefusal: Bool { subject == .tokens && matcher == .equals("none") }
 }
 
 /// The observable facts of an outcome that suites may check. Each is judged on what the server

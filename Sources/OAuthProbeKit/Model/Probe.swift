@@ -43,6 +43,24 @@ public struct Probe: Sendable {
     public var endpoints: [EndpointKind]
     /// Whether the probe signs the user in (any authorize step), so the target needs a user.
     public var needsUser: Bool { steps.contains { if case .authorize = $0.action { true } else { false } } }
+
+    /// The probe revokes a token or presents a code twice. Keycloak and IdentityServer answer
+    /// either by revoking every token of that client for the user (RFC 7009 §2.1, RFC 6749
+    /// §4.1.2 allow it), which would kill the tokens other probes hold: such probes run alone,
+    /// after the others of their target.
+    public var endsGrants: Bool {
+        var redeemed: Set<String> = []
+        for step in steps {
+            switch step.action {
+            case .revoke: return true
+            case .token(let parameters):
+                guard let from = parameters.from else { continue }
+                if !redeemed.insert(from).inserted { return true }
+            default: continue
+            }
+        }
+        return false
+    }
     /// Names bound once per run: `registered: "{{clients.public.redirect_uri}}"`.
     public var bindings: [(name: String, value: Template)]
     public var variants: [Variant]

@@ -41,12 +41,16 @@ public struct RunRecord: Sendable {
     public var finished: Date
     /// Set for one part of a sharded run (`--shard I/N`).
     public var shard: Shard?
+    /// How long the run was allowed (`--deadline`), if it was limited.
+    public var deadline: Duration?
 
-    public init(targets: [TargetRecord], results: [ProbeResult], started: Date, finished: Date, shard: Shard? = nil) {
+    public init(targets: [TargetRecord], results: [ProbeResult], started: Date, finished: Date, shard: Shard? = nil,
+                deadline: Duration? = nil) {
         self.targets = targets
         self.results = results
         self.started = started
         self.finished = finished
         self.shard = shard
+        self.deadline = deadline
     }
 }

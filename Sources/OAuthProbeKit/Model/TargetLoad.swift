@@ -15,6 +15,9 @@ public struct TargetLoad: Sendable, Hashable, Codable {
     public var secondsWaiting = 0.0
     /// Set when a server failure made the run lower its concurrency for this target: why, and to what.
     public var concurrencyLowered: String?
+    /// The endpoints the run gave up on after consecutive failures (`EndpointBreaker`), each
+    /// with what it did.
+    public var endpointsGivenUp: [String]?
 
     public init() {}
 }

@@ -26,6 +26,9 @@ struct BrowserFlow {
         var pages: [SeenPage] = []
         /// How the server answered the login form, when this flow signed in.
         var signIn: SignInRecord?
+        /// The page the browser stayed on (nil when the answer had no HTML body), and its URL.
+        var finalPage: HTMLPage?
+        var finalURL: String?
     }
 
     var strategy: LoginStrategy
@@ -49,10 +52,13 @@ struct BrowserFlow {
         }
         for _ in 0..<Self.maximumHops {
             let response = try await send(request)
+            let setCookies = response.headers(named: "Set-Cookie").compactMap(SetCookie.init(header:))
             if credentialsSent {
                 credentialsSent = false
-                signIn = SignInRecord(url: request.url, status: response.status, location: response.header("Location"),
-                                      cookies: response.headers(named: "Set-Cookie").compactMap(SetCookie.init(header:)))
+                signIn = SignInRecord(url: request.url, status: response.status, location: response.header("Location"), cookies: setCookies)
+            } else {
+                // The session cookie may come on any hop after the credentials (Keycloak's does).
+                signIn?.add(setCookies)
             }
             if (300..<400).contains(response.status), let location = response.header("Location") {
                 let next = URLReference.resolve(location, against: request.url)
@@ -71,8 +77,14 @@ struct BrowserFlow {
                 pages.append(SeenPage(url: request.url, response: response, kind: login != nil ? .login : consent != nil ? .consent : .page,
                                       metaReferrer: page.referrer))
             }
+            func stayed() -> Outcome {
+                var result = outcome(.stayed(status: response.status, title: page.title))
+                result.finalPage = isHTML && !response.body.isEmpty ? page : nil
+                result.finalURL = request.url
+                return result
+            }
             if let login {
-                guard signsIn else { return outcome(.stayed(status: response.status, title: page.title)) }
+                guard signsIn else { return stayed() }
                 guard strategy == .form else {
                     throw ProbeError("sign-in (\(strategy.rawValue)) did not give the browser a session: the server shows its login form")
                 }
@@ -97,7 +109,7 @@ struct BrowserFlow {
             if let delivery = Self.responsePost(in: forms, page: request.url, server: server) {
                 return outcome(delivery)
             }
-            return outcome(.stayed(status: response.status, title: page.title))
+            return stayed()
         }
         throw ProbeError("more than \(Self.maximumHops) redirects inside the identity server")
     }
@@ -151,5 +163,21 @@ struct BrowserFlow {
 
     static func isHTML(_ response: HTTPResponse) -> Bool {
         (response.header("Content-Type") ?? "text/html").lowercased().contains("html")
+    }
+}
+
+extension BrowserFlow.Outcome {
+    /// The browser was shown a sign-in instead of an answer: the login form (with any status:
+    /// some servers answer it 401), a sign-in request to another identity provider, or, where
+    /// the login page is a script (`steps`, `cookie`), any page that is no error.
+    func asksToSignIn(strategy: LoginStrategy) -> Bool {
+        switch end {
+        case .stayed(let status, _):
+            return pages.last?.kind == .login || (strategy != .form && (200..<300).contains(status))
+        case .leftServer(let location):
+            return Destination.isSignInRequest(URLParts(location)?.parameters ?? [])
+        case .posted(_, let fields):
+            return Destination.isSignInRequest(fields)
+        }
     }
 }

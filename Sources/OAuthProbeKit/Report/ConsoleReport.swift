@@ -43,6 +43,13 @@ public struct ConsoleReport: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// How many probe variants the deadline left unrun, when it left any.
+    public func deadline(_ record: RunRecord) -> String? {
+        let unrun = record.results.filter { $0.attempts == 0 }.count
+        guard unrun > 0, let deadline = record.deadline else { return nil }
+        return "deadline of \(DurationText.format(deadline)) passed: \(unrun) probe variant\(unrun == 1 ? "" : "s") not run"
+    }
+
     /// What the run asked of each server: requests, sign-ins, retries, time waiting.
     public func load(_ targets: [RunRecord.TargetRecord]) -> String {
         targets.map { "\($0.name) load: \(ReportText.load($0.load))" }.joined(separator: "\n")

@@ -74,6 +74,8 @@ public struct ResultsDocument: Codable, Sendable {
     public var results: [ResultEntry]
     /// Set by `run --shard I/N`: which part of the plan this file holds.
     public var shard: Shard?
+    /// Set by `run --deadline`: the seconds the run was allowed.
+    public var deadlineSeconds: Int?
 }
 
 public enum JSONReport {
@@ -95,7 +97,7 @@ public enum JSONReport {
                       location: location(result.location), waiver: result.waiver, attempts: result.attempts,
                       reproduce: ReportText.replay(of: result.evidence), evidence: result.evidence, position: result.position)
             },
-            shard: record.shard)
+            shard: record.shard, deadlineSeconds: record.deadline.map { Int($0.components.seconds) })
     }
 
     static func location(_ location: SourceLocation) -> ResultsDocument.Location {

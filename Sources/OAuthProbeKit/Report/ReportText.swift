@@ -98,6 +98,7 @@ enum ReportText {
         if load.rateLimited > 0 { parts.append("\(plural(load.rateLimited, "request")) resent after Retry-After") }
         parts.append(String(format: "%.1f s waiting on the server", load.secondsWaiting))
         if let lowered = load.concurrencyLowered { parts.append("concurrency lowered: \(lowered)") }
+        parts += (load.endpointsGivenUp ?? []).map { "given up: \($0)" }
         return parts.joined(separator: ", ")
     }
 }

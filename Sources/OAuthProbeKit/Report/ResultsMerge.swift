@@ -53,7 +53,7 @@ public enum ResultsMerge {
             (targetOrder[a.element.target]!, a.element.position ?? Int.max, a.offset) < (targetOrder[b.element.target]!, b.element.position ?? Int.max, b.offset)
         }.map(\.element)
         let record = RunRecord(targets: targets, results: ordered, started: files.map(\.record.started).min()!,
-                               finished: files.map(\.record.finished).max()!)
+                               finished: files.map(\.record.finished).max()!, deadline: files.compactMap(\.record.deadline).max())
         return (record, warnings)
     }
 

@@ -13,7 +13,8 @@ extension RunRecord {
                              issuerLocation: target.issuerLocation.map(SourceLocation.init))
             },
             results: document.results.map(ProbeResult.init),
-            started: document.started, finished: document.finished, shard: document.shard)
+            started: document.started, finished: document.finished, shard: document.shard,
+            deadline: document.deadlineSeconds.map { .seconds($0) })
     }
 }
 

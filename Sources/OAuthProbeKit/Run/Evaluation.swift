@@ -62,7 +62,8 @@ enum Evaluation {
         case .endpointURLs:
             return insecureEndpoints(outcome, target: target).isEmpty
         case .header(let name):
-            return compare(matcher, outcome.header(name), words: outcome.header(name).map(words))
+            let value = headerValue(name, in: outcome)
+            return compare(matcher, value, words: value.map(words))
         case .field("state") where matcher == .equals("echoed"):
             return outcome.sentState != nil && outcome.fields["state"] == outcome.sentState
         case .field("iss") where matcher == .equals("issuer"):
@@ -93,6 +94,19 @@ enum Evaluation {
     }
 
     private static func number(_ value: String?) -> Double? { value.flatMap { Double($0) } }
+
+    /// A header's value, or with `NAME.DIRECTIVE` one directive's (`Strict-Transport-Security.max-age`:
+    /// directives split by `;`, a quoted value unquoted, RFC 6797 §6.1).
+    static func headerValue(_ name: String, in outcome: StepOutcome) -> String? {
+        guard let dot = name.firstIndex(of: ".") else { return outcome.header(name) }
+        let directive = name[name.index(after: dot)...].lowercased()
+        for part in (outcome.header(String(name[..<dot])) ?? "").split(separator: ";") {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.first?.lowercased() == directive else { continue }
+            return pair.count > 1 ? pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) : ""
+        }
+        return nil
+    }
 
     /// An item compared as a set of words, case aside: `"token id_token"` is `"id_token token"`
     /// (a response type is a set, OAuth 2.0 Multiple Response Types §3).
@@ -135,7 +149,7 @@ enum Evaluation {
                 ?? "the browser stayed on the identity server"
         case .endpointURLs:
             "endpoints not over https: \(insecureEndpoints(outcome, target: target).joined(separator: ", "))"
-        case .header(let name): outcome.header(name).map { "\(name): \($0)" } ?? "no \(name) header"
+        case .header(let name): headerValue(name, in: outcome).map { "\(name): \($0)" } ?? "no \(name)"
         case .field(let name): outcome.fields[name].map { "\(name) = \($0)" } ?? "no \(name)"
         }
     }

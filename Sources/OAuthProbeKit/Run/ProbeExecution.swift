@@ -21,14 +21,26 @@ struct ProbeExecution {
         var serverFailure: ServerFailure?
         var failedStep: String?
         let (verdict, message) = await verdict(session: session, serverFailure: &serverFailure, failedStep: &failedStep)
-        var result = ProbeResult(
-            target: target.name, suite: item.suite.name, probeID: item.probe.id, variant: item.variant?.name,
-            title: item.probe.title, practice: item.probe.practice, refs: item.probe.refs, severity: item.probe.severity,
-            verdict: verdict, message: session.redactor.redact(message), evidence: session.evidence,
-            duration: ContinuousClock.now - started, location: item.variant?.location ?? item.probe.location)
+        var result = Self.result(of: item, on: target, verdict: verdict, message: session.redactor.redact(message),
+                                 evidence: session.evidence, duration: ContinuousClock.now - started)
         result.serverFailure = verdict == .error ? serverFailure : nil
         result.failedStep = verdict == .fail ? failedStep : nil
         return result
+    }
+
+    /// A result of the planned probe variant on the target.
+    static func result(of item: PlannedProbe, on target: Target, verdict: Verdict, message: String,
+                       evidence: [RecordedExchange] = [], duration: Duration = .zero) -> ProbeResult {
+        ProbeResult(
+            target: target.name, suite: item.suite.name, probeID: item.probe.id, variant: item.variant?.name,
+            title: item.probe.title, practice: item.probe.practice, refs: item.probe.refs, severity: item.probe.severity,
+            verdict: verdict, message: message, evidence: evidence, duration: duration,
+            location: item.variant?.location ?? item.probe.location)
+    }
+
+    /// Why the probe cannot run, when an endpoint it needs is one the run gave up on.
+    func givenUpEndpoint() -> String? {
+        shared.breaker.refusal(forAny: item.probe.endpoints.compactMap(endpoints.url))
     }
 
     /// The verdict and its reason; `serverFailure` learns whether the server (or the network)
@@ -44,6 +56,7 @@ struct ProbeExecution {
             return (.skip, "the target has no \(names.joined(separator: ", ")) (\(source))")
         }
         if let refusal = endpoints.untrustedRefusal(for: item.probe.endpoints) { return (.error, refusal) }
+        if let givenUp = givenUpEndpoint() { return (.error, givenUp) }
         var context = TemplateContext(target: target, endpoints: endpoints, variant: item.variant)
         var notes: [String] = []
         var controlSucceeded = false
@@ -81,12 +94,15 @@ struct ProbeExecution {
                 } else {
                     outcome = try await perform(step, context: context, session: session)
                 }
-                if outcome.serverFailure != nil, controlSucceeded, !step.expect.isEmpty,
+                // Only a real error=server_error, where a refusal is expected, after a control of this
+                // attempt succeeded: any other 5xx (an outage, a gateway) stays an error.
+                if outcome.fields["error"] == "server_error", controlSucceeded, step.expect.contains(where: \.isRefusal),
                    previousFailure == ServerFailure(step: step.name, answer: outcome.answer) {
                     outcome.serverErrorTakenAsRefusal = true
                     outcome.undecided = nil
                     notes.append("step '\(step.name)' answered \(outcome.answer) on every attempt: a refusal in the wrong words (RFC 6749 §5.2 and §4.1.2.1 name the error codes for one)")
                 }
+                if let reason = outcome.refusalNeedsControl, !controlSucceeded { outcome.undecided = reason }
                 context.outcomes[step.name] = outcome
                 if let failure = outcome.serverFailure {
                     serverFailure = ServerFailure(step: step.name, answer: outcome.answer)
@@ -314,11 +330,12 @@ struct ProbeExecution {
             return try await send(request, as: .client(parameters.client))
 
         case .signIn:
-            return try signInOutcome(session: session)
+            return try await signInOutcome(session: session, step: step.name)
 
         case .resource(let parameters):
             let token = try context.render(parameters.token)
             let url = try parameters.url.map(context.render) ?? endpoint(.resource)
+            try await requireTokenRefusal(at: url, session: session, step: step.name)
             var headers = [HTTPHeader(name: "Accept", value: "application/json")]
             var requestURL = url
             switch parameters.transport {
@@ -355,6 +372,18 @@ struct ProbeExecution {
             let fields = await check.check(token, jwks: jwks.body)
             let summary = fields.keys.sorted().map { "\($0) \(fields[$0]!)" }.joined(separator: ", ")
             return StepOutcome(status: jwks.status, fields: fields, summary: "the ID token: \(summary)")
+        }
+    }
+
+    /// A resource that serves a request without a token cannot show whether a token is refused:
+    /// each resource URL is asked once per run without one, and must not answer 2xx.
+    private func requireTokenRefusal(at url: String, session: ProbeSession, step: String) async throws {
+        let status = try await shared.anonymousStatus(of: url) {
+            try await session.send(HTTPRequest(method: "GET", url: url, headers: [HTTPHeader(name: "Accept", value: "application/json")]),
+                                   as: .caller, step: step).status
+        }
+        if (200..<300).contains(status) {
+            throw ProbeError("the resource \(url) answers \(status) to a request without a token, so it cannot show whether a token is refused (RFC 6750 §3.1 asks for 401)")
         }
     }
 
@@ -455,33 +484,28 @@ struct ProbeExecution {
                 if result.signedIn { session.shared.count { $0.signIns += 1 } }
                 if let record = result.signIn { session.shared.record(record) }
                 return TargetSession.FlowResult(value: result, signedIn: signedIn || result.signedIn,
-                                                sessionLost: hasSession && sessionLost(result))
+                                                sessionLost: hasSession && result.asksToSignIn(strategy: login.strategy))
             }
         }
         var outcome = StepOutcome(summary: "")
         outcome.registeredRedirectURI = client.redirectURI
+        outcome.sentRedirectURI = redirectURI
         outcome.sentState = state
         switch result.end {
         case .leftServer(let location):
-            outcome.redirect = location
-            take(URLParts(location)?.parameters ?? [], into: &outcome)
             outcome.summary = "the browser was sent to \(location)"
-            outcome.undecided = Self.elsewhere(location, sent: redirectURI, registered: client.redirectURI, outcome: outcome)
+            arrive(at: location, carrying: URLParts(location)?.parameters ?? [], sent: redirectURI, registered: client.redirectURI,
+                   signedOut: signedOut, into: &outcome)
         case .posted(let action, let fields):
             // form_post (or a page that auto-submits): the response goes to `action` in a POST.
-            outcome.redirect = action
-            take(fields, into: &outcome)
             outcome.summary = "the browser was made to post \(fields.map(\.name).joined(separator: ", ")) to \(action)"
-            outcome.undecided = Self.elsewhere(action, sent: redirectURI, registered: client.redirectURI, outcome: outcome)
+            arrive(at: action, carrying: fields, sent: redirectURI, registered: client.redirectURI, signedOut: signedOut, into: &outcome)
         case .stayed(let status, let title):
             outcome.status = status
             outcome.summary = "the server answered \(status)\(title.map { " (\"\($0)\")" } ?? "") and sent the browser nowhere"
-            // RFC 6749 §4.1.2.1: a request the server will not redirect is answered with an
-            // error page; any other page (a sign-in shown again, a rate limit, script delivery)
-            // decides nothing. A signed-out browser asks one thing only: was it sent away?
-            if !signedOut, !(400..<500).contains(status) || StepOutcome.inconclusiveStatuses.contains(status) {
-                outcome.undecided = "the browser stayed on a \(status) page that is neither a redirect to the client nor an error page"
-            }
+            judge(FinalPage.classify(status: status, page: result.finalPage, pageURL: result.finalURL, kind: result.pages.last?.kind,
+                                     sentRedirectURI: redirectURI, registeredRedirectURI: client.redirectURI),
+                  status: status, signedOut: signedOut, into: &outcome)
         }
         outcome.fields.merge(result.pages.fields()) { first, _ in first }
         if !result.pages.isEmpty { outcome.summary += "; pages shown: " + result.pages.map(\.defences).joined(separator: "; ") }
@@ -505,31 +529,60 @@ struct ProbeExecution {
         return outcome
     }
 
+    /// What the page the browser stayed on decides (RFC 6749 §4.1.2.1: a request the server will
+    /// not redirect is answered with an error page). A signed-out browser asks one thing only:
+    /// was it sent, or led, to the redirect URI?
+    private func judge(_ page: FinalPage, status: Int, signedOut: Bool, into outcome: inout StepOutcome) {
+        switch page {
+        case .leadsOn(let destination, let means):
+            outcome.redirect = destination
+            take(URLParts(destination)?.parameters ?? [], into: &outcome)
+            outcome.summary += ", but \(means) on the page leads it on to \(destination)"
+        case _ where signedOut:
+            return
+        case .signIn:
+            outcome.summary += ": the login page"
+            outcome.undecided = "the login page came back (status \(status)): the browser's session was lost, so the request was never judged"
+        case .consent:
+            outcome.summary += ": a consent page"
+            outcome.undecided = "the browser stayed on a consent page it had already answered, so the request was never judged"
+        case .blocked(let status):
+            outcome.summary += ": a page a WAF, rate limiter or proxy answers with"
+            outcome.undecided = "the browser stayed on a \(status) page: a WAF, rate limiter, bot protection or sign-in challenge answers so, not the server's OAuth refusal (RFC 6749 §4.1.2.1)"
+        case .errorPage:
+            outcome.summary += ": an error page"
+        case .otherPage:
+            outcome.summary += ": a page that neither redirects nor leads on to the redirect URI"
+            outcome.refusalNeedsControl = "the browser stayed on a \(status) page, which is a refusal only where a control step of the same probe got a code first"
+        }
+    }
+
     /// What the run's sign-in showed, as an outcome: the status that answered the credentials
     /// and the session cookie's flags. A probe signs in (its authorize step) before it asks.
-    private func signInOutcome(session: ProbeSession) throws -> StepOutcome {
+    private func signInOutcome(session: ProbeSession, step: String) async throws -> StepOutcome {
         guard target.login.strategy != .cookie else {
             throw ProbeSkip("the target supplies its session cookie (login.strategy cookie): the harness never signs in, so there is no sign-in to look at")
         }
-        guard let record = session.shared.signInRecord else {
+        guard var record = session.shared.signInRecord else {
             throw ProbeError("no sign-in was seen in this run: an earlier authorize step signs in")
+        }
+        let candidates = record.candidates.map(\.name)
+        if target.login.sessionCookieName == nil, target.login.strategy == .form, candidates.count > 1,
+           let cookies = session.shared.currentSessionCookies, let client = target.clients[.public] ?? target.clients[.confidential],
+           let endpoint = endpoints.url(.authorization) {
+            record.signingOut = try await session.shared.signingOutCookies {
+                try await SessionCookieTrial(session: session, step: step).signingOut(candidates, sessionCookies: cookies, client: client, endpoint: endpoint)
+            }
         }
         var outcome = StepOutcome(status: record.status, summary: record.summary)
         if let location = record.location { outcome.headers = [HTTPHeader(name: "Location", value: location)] }
         outcome.fields = record.fields(sessionCookieName: target.login.sessionCookieName)
-        if outcome.fields.isEmpty {
+        if outcome.fields["session_cookie"] == nil {
             let reason = target.login.sessionCookieName.map { "the sign-in set no cookie named \($0) (login.session_cookie)" }
                 ?? "the sign-in set no cookie but CSRF tokens, so the session cookie is unknown (name it in login.session_cookie)"
             for field in SignInRecord.fieldNames { outcome.unseen[field] = reason }
         }
         return outcome
-    }
-
-    /// A browser with a session that was shown a sign-in instead of an answer: the login form,
-    /// or (for a server whose login page is a script) any page that is no error.
-    private func sessionLost(_ result: BrowserFlow.Outcome) -> Bool {
-        guard case .stayed(let status, _) = result.end, (200..<300).contains(status) else { return false }
-        return result.pages.last?.kind == .login || target.login.strategy != .form
     }
 
     private func take(_ parameters: [(name: String, value: String)], into outcome: inout StepOutcome) {
@@ -561,14 +614,29 @@ struct ProbeExecution {
         return api.joined(separator: " ")
     }
 
-    /// Why the place the browser was sent decides nothing, if it does not: neither the redirect
-    /// URI sent nor the registered one, and carrying no authorization response (a sign-in or
-    /// error page on another origin, as federated sign-in does).
-    static func elsewhere(_ destination: String, sent: String, registered: String?, outcome: StepOutcome) -> String? {
-        let base = URLParts(destination)?.base
-        if [sent, registered].contains(where: { $0.flatMap(URLParts.init)?.base == base }) { return nil }
-        if ["code", "error", "access_token", "id_token", "state"].contains(where: { outcome.fields[$0] != nil }) { return nil }
-        return "the browser was sent to \(URLParts(destination)?.origin ?? destination), which is neither the redirect URI nor the identity server, with no authorization response (a sign-in or error page elsewhere?)"
+    /// The browser was sent off the identity server, to `destination` with `parameters`: an
+    /// authorization response where it is one, else what the place is.
+    private func arrive(at destination: String, carrying parameters: [(name: String, value: String)], sent: String, registered: String?,
+                        signedOut: Bool, into outcome: inout StepOutcome) {
+        let origin = URLParts(destination)?.origin ?? destination
+        switch Destination(destination, parameters: parameters, sent: sent, registered: registered, sentState: outcome.sentState) {
+        case .client:
+            outcome.redirect = destination
+            take(parameters, into: &outcome)
+        case .upstreamSignIn:
+            // Its state and client_id are the upstream request's, not an authorization response.
+            outcome.summary += ": a sign-in request to another identity provider"
+            if !signedOut {
+                outcome.undecided = "the browser was sent to sign in at \(origin) (federated sign-in): its session was lost, so the request was never judged"
+            }
+        case .operatorErrorPage:
+            take(parameters, into: &outcome)
+            outcome.summary += ": the operator's error page, not the client"
+        case .unknown:
+            outcome.redirect = destination
+            take(parameters, into: &outcome)
+            outcome.undecided = "the browser was sent to \(origin), which is neither the redirect URI nor the identity server, with no authorization response (a sign-in or error page elsewhere?)"
+        }
     }
 
     /// What a token answer says is completed, and corrected, by what the token itself shows: a

@@ -10,6 +10,8 @@ enum Actor: Hashable, Sendable {
     case client(ClientRole)
     /// The resource server caller and raw HTTP steps.
     case caller
+    /// A browser holding the shared session's cookies but the one named (`SessionCookieTrial`).
+    case trialBrowser(without: String)
 }
 
 /// Everything one probe run shares across its steps: agents, the redactor and the evidence;
@@ -63,6 +65,13 @@ final class ProbeSession: @unchecked Sendable {
         return value
     }
 
+    /// A browser of its own with these cookies (Netscape lines) in its jar.
+    func trialBrowser(holding cookies: [String], without name: String) throws -> Actor {
+        let actor = Actor.trialBrowser(without: name)
+        try agent(for: actor).importCookies(cookies)
+        return actor
+    }
+
     /// Puts a cookie in the browser's jar (a session supplied by the user).
     func addBrowserCookie(name: String, value: String, domain: String) throws {
         try agent(for: .browser).addCookie(name: name, value: value, domain: domain)
@@ -82,6 +91,9 @@ final class ProbeSession: @unchecked Sendable {
         try await guardCredentials(of: request, from: agent)
         var resends = 0
         while true {
+            // A probe the run stopped (its deadline passed) sends nothing more.
+            if Task.isCancelled { throw ProbeError("stopped before \(request.method) \(redactor.redact(request.url))") }
+            if let refusal = shared.breaker.refusal(for: request.url) { throw ProbeError(redactor.redact(refusal)) }
             await shared.pace()
             let started = ContinuousClock.now
             let response: HTTPResponse
@@ -90,7 +102,8 @@ final class ProbeSession: @unchecked Sendable {
             } catch {
                 count(request, elapsed: ContinuousClock.now - started)
                 record(request, failure: error.description, step: step, actor: actor, elapsed: ContinuousClock.now - started)
-                throw ProbeError("\(request.method) \(redactor.redact(request.url)): \(error)", transient: true)
+                EndpointBreaker.Failure(error).map { shared.breaker.recordFailure($0, at: request.url) }
+                throw ProbeError("\(request.method) \(redactor.redact(request.url)): \(error)", transient: error != .cancelled)
             }
             count(request, elapsed: ContinuousClock.now - started)
             learnSecrets(from: response)
@@ -98,7 +111,10 @@ final class ProbeSession: @unchecked Sendable {
             // 429 and 503 with Retry-After: the request was not processed; send it again when asked.
             guard [429, 503].contains(response.status), resends < Self.rateLimitResends,
                   let seconds = response.header("Retry-After").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
-                  (0...Self.longestRetryAfter).contains(seconds) else { return response }
+                  (0...Self.longestRetryAfter).contains(seconds) else {
+                shared.breaker.record(status: response.status, at: request.url)
+                return response
+            }
             shared.count { $0.rateLimited += 1 }
             resends += 1
             try? await Task.sleep(for: .seconds(seconds))

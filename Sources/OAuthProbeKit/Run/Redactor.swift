@@ -46,7 +46,7 @@ public final class Redactor: @unchecked Sendable {
     /// two overlap, both go, under one fingerprint.
     public func redact(_ text: String) -> String {
         let bytes = Array(text.utf8)
-        let covered = lock.withLock { matcher }.covered(in: bytes)
+        let covered = Self.covered(in: bytes, by: lock.withLock { matcher })
         guard !covered.isEmpty else { return text }
         var output: [UInt8] = []
         var copied = 0
@@ -59,23 +59,48 @@ public final class Redactor: @unchecked Sendable {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Where the forms stand in the text as written, and where they stand once its escapes are
+    /// undone (`UnescapedText`); overlapping ranges merged.
+    private static func covered(in bytes: [UInt8], by matcher: SecretMatcher) -> [Range<Int>] {
+        let plain = matcher.covered(in: bytes)
+        guard let unescaped = UnescapedText(bytes) else { return plain }
+        let ranges = (plain + matcher.covered(in: unescaped.bytes).map(unescaped.source)).sorted { $0.lowerBound < $1.lowerBound }
+        return ranges.reduce(into: []) { merged, range in
+            if let last = merged.last, range.lowerBound < last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+    }
+
+    /// Escapes lengthen a text: `&#x10FFFF;` stands for four bytes, `&#0112;` for one.
+    static let longestEscapePerByte = 10
+
     /// The start of a text, at most `limit` characters, redacted before it is cut: a secret that
     /// straddles the cut is replaced whole, and no first characters of one are left at the end.
     public func redact(_ text: String, keepingAtMost limit: Int) -> (text: String, cut: Bool) {
         let matcher = lock.withLock { self.matcher }
-        let window = text.prefix(limit + matcher.longest)
+        let window = text.prefix(limit + matcher.longest * Self.longestEscapePerByte)
         let redacted = redact(String(window))
         guard redacted.count > limit || window.count < text.count else { return (redacted, false) }
         // Anywhere before the end a whole form was there and was replaced; at the end may stand
-        // the first characters of one the cut divided.
-        let kept = Array(redacted.prefix(limit).utf8)
-        let end = matcher.danglingStart(in: kept) ?? kept.count
+        // the first characters of one the cut divided, as written or escaped, and an escape the
+        // cut left unfinished.
+        var kept = Array(redacted.prefix(limit).utf8)
+        kept = Array(kept[..<(UnescapedText.unfinishedEscape(at: kept) ?? kept.count)])
+        var end = matcher.danglingStart(in: kept) ?? kept.count
+        if let unescaped = UnescapedText(kept), let start = matcher.danglingStart(in: unescaped.bytes) {
+            end = min(end, unescaped.sourceStart(of: start))
+        }
         return (String(decoding: kept[..<end], as: UTF8.self), true)
     }
 
-    /// Whether the text carries any secret the probe knows, in any of its forms.
+    /// Whether the text carries any secret the probe knows, in any of its forms, escaped or not.
     public func containsSecret(_ text: String) -> Bool {
-        lock.withLock { matcher }.contains(in: Array(text.utf8))
+        let bytes = Array(text.utf8)
+        let matcher = lock.withLock { self.matcher }
+        return matcher.contains(in: bytes) || UnescapedText(bytes).map { matcher.contains(in: $0.bytes) } ?? false
     }
 
     /// A header line as evidence: credentials and cookies never shown, only fingerprinted.

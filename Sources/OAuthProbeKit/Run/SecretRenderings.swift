@@ -5,6 +5,8 @@ import Foundation
 /// or `%20` for a space, the sets of characters common encoders keep); base64 and base64url,
 /// also inside a longer base64 text such as Basic credentials; the inside of a JSON string as
 /// common encoders escape it; with HTML entities; and each of these in upper and in lower case.
+/// A text whose escapes are written some other way (every character a reference, hex cases
+/// mixed, zeros added) is matched once `UnescapedText` has undone them.
 enum SecretRenderings {
     /// Every form of `value`, worked out once per process: a token that many probes share is
     /// learned by each of their redactors.

@@ -13,8 +13,9 @@ struct StepOutcome: Sendable {
     var bodyLength = 0
     /// Authorize only: where the server sent the browser when it left the identity server.
     var redirect: String?
-    /// Authorize only: the client's registered redirect URI and the state that was sent.
+    /// Authorize only: the client's registered redirect URI, the one sent, and the state that was sent.
     var registeredRedirectURI: String?
+    var sentRedirectURI: String?
     var sentState: String?
     /// One line saying what happened, for messages (may hold secrets: redact before showing).
     var summary: String
@@ -22,6 +23,9 @@ struct StepOutcome: Sendable {
     /// refusal (a 200 without tokens, a page that is neither an error nor a redirect, a sign-in
     /// page on another origin). The probe ends with `error`.
     var undecided: String?
+    /// Authorize only: the browser stayed on a page that is a refusal only if a control of the
+    /// same probe succeeded before it (a 200 error page); why, for when none did.
+    var refusalNeedsControl: String?
     /// Why the granted scope cannot be judged: the response omits `scope` and neither the token
     /// nor introspection shows it. Only expectations on `scope` are then undecided.
     var scopeUnseen: String?
@@ -38,6 +42,8 @@ struct StepOutcome: Sendable {
     var serverFailure: String? {
         guard !serverErrorTakenAsRefusal else { return nil }
         if let status, status >= 500 { return "the server failed with status \(status)" }
+        // A rate limit that outlasted the resends Retry-After asked for: a later attempt, alone, may pass it.
+        if status == 429 { return "the server kept answering 429 Too Many Requests" }
         if let error = fields["error"], ["server_error", "temporarily_unavailable"].contains(error) {
             return "the server answered error=\(error)"
         }
@@ -90,6 +96,19 @@ struct StepOutcome: Sendable {
         guard sent.base == registered.base else { return true }
         // A registered query must be kept as registered (RFC 6749 §3.1.2).
         if let registeredQuery = registered.query, !(sent.query ?? "").hasPrefix(registeredQuery) { return true }
+        return carriesWhatWasAdded(to: registered, arriving: sent)
+    }
+
+    /// The redirect URI sent bent the registered one by adding a query parameter or a fragment,
+    /// and the place the browser was sent keeps it: it went to the bent URI, not the registered.
+    private func carriesWhatWasAdded(to registered: URLParts, arriving destination: URLParts) -> Bool {
+        guard let bent = sentRedirectURI.flatMap(URLParts.init), bent.base == registered.base else { return false }
+        let names = { (query: String?) in Set(FormEncoding.decode(query ?? "").map(\.name)) }
+        let added = names(bent.query).subtracting(names(registered.query))
+        if !added.isDisjoint(with: names(destination.query)) { return true }
+        if let fragment = bent.fragment, !fragment.isEmpty, registered.fragment == nil, destination.fragment?.hasPrefix(fragment) == true {
+            return true
+        }
         return false
     }
 }

@@ -11,6 +11,8 @@ final class TargetSession: @unchecked Sendable {
     private let consentGate = AsyncGate()
     /// The browser's cookies after the latest sign-in (Netscape lines); nil until someone signed in.
     private var sessionCookies: [String]?
+    private var signingOutTrial: Task<[String], Error>?
+    private var anonymousStatuses: [String: Int] = [:]
     /// Counts the sessions published, so a flow that found its session gone can tell whether
     /// someone has signed in anew since it took the cookies.
     private var sessionGeneration = 0
@@ -21,6 +23,8 @@ final class TargetSession: @unchecked Sendable {
     private var sharedSteps: [String: SharedStep] = [:]
     private var figures = TargetLoad()
     private let pacer: Pacer?
+    /// The endpoints that keep failing, which the run has given up on.
+    let breaker = EndpointBreaker()
 
     /// Knows the target's secrets: every probe's redactor starts from a copy.
     let redactor: Redactor
@@ -39,7 +43,12 @@ final class TargetSession: @unchecked Sendable {
         }
     }
 
-    var load: TargetLoad { lock.withLock { figures } }
+    var load: TargetLoad {
+        var load = lock.withLock { figures }
+        let givenUp = breaker.reasons.map(redactor.redact)
+        load.endpointsGivenUp = givenUp.isEmpty ? nil : givenUp
+        return load
+    }
 
     func count(_ change: (inout TargetLoad) -> Void) {
         lock.withLock { change(&figures) }
@@ -122,6 +131,30 @@ final class TargetSession: @unchecked Sendable {
         return result
     }
 
+    /// How each resource URL answered a request without a token, asked by the first probe that
+    /// needed it (a failed ask is not kept).
+    func anonymousStatus(of url: String, ask: () async throws -> Int) async throws -> Int {
+        if let known = lock.withLock({ anonymousStatuses[url] }) { return known }
+        let status = try await ask()
+        lock.withLock { anonymousStatuses[url] = status }
+        return status
+    }
+
+    /// The shared session's cookies (Netscape lines), once a flow has signed in.
+    var currentSessionCookies: [String]? { lock.withLock { sessionCookies } }
+
+    /// Which sign-in cookies sign the user out when missing: tried once per run, by the first
+    /// probe that asks; the others wait for its answer.
+    func signingOutCookies(_ trial: @escaping @Sendable () async throws -> [String]) async throws -> [String] {
+        let task = lock.withLock {
+            if let running = signingOutTrial { return running }
+            let started = Task { try await trial() }
+            signingOutTrial = started
+            return started
+        }
+        return try await task.value
+    }
+
     /// What the latest sign-in showed (`pages.session-cookie-flags`, `pages.no-307-after-login`).
     var signInRecord: SignInRecord? { lock.withLock { latestSignIn } }
 
@@ -138,14 +171,24 @@ final class TargetSession: @unchecked Sendable {
     }
 
     private enum SharedStep {
-        case running(waiting: [CheckedContinuation<SharedOutcome?, Never>])
+        case running(waiting: [CheckedContinuation<Ending, Never>])
         case done(SharedOutcome)
+    }
+
+    /// What a probe waiting for a shared step hears when the sender is done.
+    private enum Ending {
+        case kept(SharedOutcome)
+        /// Not kept: ask again, and perhaps send it.
+        case askAgain
+        /// The request failed on the way (a timeout, a reset): each waiting probe sends it at
+        /// once, rather than one after another, each waiting out another timeout in turn.
+        case sendAtOnce
     }
 
     /// The outcome of the shared step `key`: the first probe to ask sends it (`send`), the
     /// others wait for its outcome. An outcome that decides nothing (the server failed, the
-    /// answer was undecided) or an error is not kept: the next probe to ask sends it again.
-    /// `fresh` is true for the probe that sent it.
+    /// answer was undecided) or an error is not kept: the next probe to ask sends it again; after
+    /// a transport failure, every probe that waited sends it. `fresh` is true for a probe that sent it.
     func sharedStep(_ key: String, send: () async throws -> SharedOutcome) async throws -> (SharedOutcome, fresh: Bool) {
         enum Turn { case kept(SharedOutcome), wait, send }
         while true {
@@ -161,38 +204,44 @@ final class TargetSession: @unchecked Sendable {
             switch turn {
             case .kept(let outcome): return (outcome, false)
             case .wait:
-                // Nil: the sender's outcome was not kept; ask again (and perhaps send it).
-                let outcome = await withCheckedContinuation { continuation in
+                let ending = await withCheckedContinuation { continuation in
                     lock.withLock {
                         switch sharedSteps[key] {
                         case .running(let waiting)?: sharedSteps[key] = .running(waiting: waiting + [continuation])
-                        case .done(let outcome)?: continuation.resume(returning: outcome)
-                        case nil: continuation.resume(returning: nil)
+                        case .done(let outcome)?: continuation.resume(returning: .kept(outcome))
+                        case nil: continuation.resume(returning: .askAgain)
                         }
                     }
                 }
-                if let outcome { return (outcome, false) }
+                switch ending {
+                case .kept(let outcome): return (outcome, false)
+                case .askAgain: continue
+                case .sendAtOnce: return (try await send(), true)
+                }
             case .send:
                 do {
                     let outcome = try await send()
                     let decisive = outcome.outcome.serverFailure == nil && outcome.outcome.undecided == nil
-                    finish(key, decisive ? outcome : nil)
+                    finish(key, decisive ? .kept(outcome) : .askAgain)
                     return (outcome, true)
+                } catch let error as ProbeError where error.transient {
+                    finish(key, .sendAtOnce)
+                    throw error
                 } catch {
-                    finish(key, nil)
+                    finish(key, .askAgain)
                     throw error
                 }
             }
         }
     }
 
-    private func finish(_ key: String, _ outcome: SharedOutcome?) {
-        let waiting: [CheckedContinuation<SharedOutcome?, Never>] = lock.withLock {
+    private func finish(_ key: String, _ ending: Ending) {
+        let waiting: [CheckedContinuation<Ending, Never>] = lock.withLock {
             guard case .running(let waiting)? = sharedSteps[key] else { return [] }
-            sharedSteps[key] = outcome.map(SharedStep.done)
+            if case .kept(let outcome) = ending { sharedSteps[key] = .done(outcome) } else { sharedSteps[key] = nil }
             return waiting
         }
-        waiting.forEach { $0.resume(returning: outcome) }
+        waiting.forEach { $0.resume(returning: ending) }
     }
 
     /// Runs `flow` right after `consent`, with no other probe's consent in between: declared

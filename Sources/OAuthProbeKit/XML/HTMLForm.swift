@@ -69,7 +69,28 @@ public struct HTMLPage: Sendable, Hashable, Decodable {
     public var title: String?
     /// The content of the page's last `<meta name="referrer">`, which sets its Referrer Policy.
     public var referrer: String? = nil
+    /// `href` of every `<a>` and `<area>`, as written: where a click sends the browser.
+    public var links: [String] = []
+    /// `content` of every `<meta http-equiv="refresh">` (`"0; url=…"`): where the page sends it by itself.
+    public var refreshes: [String] = []
+    /// The text of every inline `<script>`: what a script may send the browser to.
+    public var scripts: [String] = []
     public var forms: [HTMLForm]
+
+    /// The URL a meta refresh names, if any (`5; URL='https://…'`, HTML §4.2.5.3's shape).
+    static func refreshTarget(_ content: String) -> String? {
+        guard let separator = content.firstIndex(where: { $0 == ";" || $0 == "," }) else { return nil }
+        var rest = content[content.index(after: separator)...].drop { $0 == " " }
+        guard rest.lowercased().hasPrefix("url") else { return nil }
+        rest = rest.dropFirst(3).drop { $0 == " " }
+        guard rest.first == "=" else { return nil }
+        rest = rest.dropFirst().drop { $0 == " " }
+        if let quote = rest.first, quote == "'" || quote == "\"" {
+            rest = rest.dropFirst()
+            return String(rest.prefix { $0 != quote })
+        }
+        return String(rest).trimmingCharacters(in: .whitespaces)
+    }
 }
 
 /// Reads login and consent pages leniently (broken HTML is recovered, never fetched further).

@@ -8,12 +8,21 @@ issuer, where it must not; a control mutant must behave like the clean issuer, a
 mutant must give its odd answer. The redirect-URI mutants are checked against all fourteen bent
 URIs: exactly their aimed variants may get a code.
 
-    Tests/Servers/dot/.venv/bin/python Tests/Servers/dot/check_mutants.py [name ...]
+Each quirk in quirks.json (a conforming vendor's behaviour) has a check too: it must show on the wire on
+clean--QUIRK, and not on clean (where the clean issuer cannot show it, on MUTATION--QUIRK and not on
+MUTATION). session-forgotten-401 happens once per server start: its check needs a fresh start.
 
-Needs the servers running (setup.sh, start.sh). Exits 1 when any mutation does not hold.
+    Tests/Servers/dot/.venv/bin/python Tests/Servers/dot/check_mutants.py [name ...]
+    Tests/Servers/dot/.venv/bin/python Tests/Servers/dot/check_mutants.py --combined [mutation or quirk ...]
+
+--combined runs each MUTATION--QUIRK issuer's mutation check on it (and on clean--QUIRK, where it must
+not work), with a client that waits out a 429 and sends a 503'd request again.
+
+Needs the servers running (setup.sh, start.sh). Exits 1 when any mutation does not hold or quirk does not show.
 """
 
 import base64
+import html
 import json
 import re
 import secrets
@@ -79,8 +88,21 @@ def tamper(token):
     return f"{head}.{signature[:-2]}{'A' if signature[-2] != 'A' else 'B'}{signature[-1]}"
 
 
+def jwt_header(token):
+    segment = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+
+
 def alg_none(token):
-    return f"{b64url(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{token.split('.')[1]}."
+    """The token unsigned, its header saying alg none (kid and typ kept, as oauthprobe's forgery)."""
+    header = {**jwt_header(token), "alg": "none"}
+    return f"{b64url(json.dumps(header).encode())}.{token.split('.')[1]}."
+
+
+def without_kid(token):
+    """The token with its header's kid taken out (the signature no longer matches)."""
+    header = {name: value for name, value in jwt_header(token).items() if name != "kid"}
+    return f"{b64url(json.dumps(header).encode())}.{token.split('.', 1)[1]}"
 
 
 class _Forms(HTMLParser):
@@ -99,9 +121,11 @@ class _Forms(HTMLParser):
 class Issuer:
     """A browser (one cookie jar) and the clients of one issuer."""
 
-    def __init__(self, name):
+    def __init__(self, name, patient=False):
         self.name = name
-        origin_host = "127.0.0.2" if name == "https-default-port-plain" else "127.0.0.1"
+        self.patient = patient  # resends after a 429 (Retry-After) or a 503 (check_mutants.py --combined)
+        self.offline_access = None  # whether scopes_supported lists offline_access (asked once)
+        origin_host = "127.0.0.2" if name.split("--")[0] == "https-default-port-plain" else "127.0.0.1"
         self.origin = f"https://{origin_host}:8404"
         self.base = f"{self.origin}/m/{name}"
         self.issuer = f"{self.base}/o"
@@ -112,7 +136,20 @@ class Issuer:
         kwargs.setdefault("timeout", 15)
         if url.startswith("https:"):
             kwargs["verify"] = CA
-        return (session or requests).request(method, url, **kwargs)
+        response = (session or requests).request(method, url, **kwargs)
+        if self.patient:
+            # What a client does with the quirks rate-limited and cold-start-503: wait as told and
+            # send again; a 503 once more.
+            for _ in range(3):
+                if response.status_code == 429 and response.headers.get("Retry-After", "").isdigit():
+                    time.sleep(int(response.headers["Retry-After"]))
+                elif response.status_code == 503 and not getattr(response, "_resent", False):
+                    pass
+                else:
+                    break
+                response = (session or requests).request(method, url, **kwargs)
+                response._resent = True
+        return response
 
     # --- front channel ------------------------------------------------------------------------
 
@@ -154,7 +191,8 @@ class Issuer:
             forms = _Forms()
             forms.feed(response.text)
             form = next((f for f in forms.forms if "username" in f["inputs"] or f["attrs"].get("id") == "authorizationForm"), None)
-            if response.status_code != 200 or form is None:
+            # A sign-in page may come with 401 (the quirk session-forgotten-401).
+            if response.status_code not in (200, 401) or form is None or (response.status_code == 401 and "username" not in form["inputs"]):
                 return {"location": None, "status": response.status_code, "params": {}, "state": state, "answers": answers}
             fields = dict(form["inputs"])
             if "username" in fields:
@@ -200,10 +238,20 @@ class Issuer:
         return self.token(role, data, **kwargs)
 
     def tokens(self, role="confidential", scope="openid read"):
-        """A completed code flow: the token response as JSON."""
-        response = self.redeem(role, self.authorize(role, scope=scope))
+        """A completed code flow: the token response as JSON (asking offline access where the issuer
+        gives refresh tokens only for it)."""
+        response = self.redeem(role, self.authorize_for_refresh(role, scope=scope))
         response.raise_for_status()
         return response.json()
+
+    def authorize_for_refresh(self, role="confidential", scope="openid read"):
+        """authorize(), with scope offline_access and prompt=consent where discovery lists
+        offline_access (the quirk refresh-needs-offline-access: OIDC Core §11)."""
+        if self.offline_access is None:
+            self.offline_access = "offline_access" in self.discovery().json().get("scopes_supported", [])
+        if self.offline_access and "openid" in scope.split():
+            return self.authorize(role, scope=f"{scope} offline_access", extra={"prompt": "consent"})
+        return self.authorize(role, scope=scope)
 
     def refresh(self, role, refresh_token, scope=None):
         data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
@@ -310,9 +358,11 @@ def check_implicit_openid_refused(issuer):
 
 
 def check_password(issuer):
+    """The password grant is served: tokens, or a second factor asked (the quirk password-mfa-required)."""
     response = issuer.token("confidential", {"grant_type": "password", "username": "probe-user",
                                              "password": _secret("user-password"), "scope": "read"})
-    return issued(response), f"password grant: {response.status_code}"
+    error = response.json().get("error")
+    return issued(response) or error == "mfa_required", f"password grant: {response.status_code} {error or ''}".rstrip()
 
 
 def check_client_credentials_public(issuer):
@@ -464,7 +514,8 @@ def check_public_refresh(issuer):
 
 def check_service_refresh(issuer):
     body = issuer.client_credentials().json()
-    return "refresh_token" in body, f"fields {sorted(body)}"
+    # "refresh_token": null is no refresh token (the quirk json-nulls)
+    return body.get("refresh_token") is not None, f"fields {sorted(name for name, value in body.items() if value is not None)}"
 
 
 def check_no_rotation(issuer):
@@ -500,7 +551,7 @@ def check_redirect(issuer, aims):
 
 def check_unknown_client_redirect(issuer):
     outcome = issuer.authorize(client_id="oauthprobe-unknown-client")
-    return outcome["location"] is not None, f"sent to {outcome['location']}"
+    return (outcome["location"] or "").startswith(PUBLIC_CB), f"sent to {outcome['location']}"
 
 
 def check_token_redirect_mismatch(issuer):
@@ -541,7 +592,7 @@ def check_code_replay(issuer):
 
 
 def check_replay_keeps_tokens(issuer):
-    outcome = issuer.authorize("confidential")
+    outcome = issuer.authorize_for_refresh("confidential")
     first = issuer.redeem("confidential", outcome).json()
     replay = issuer.redeem("confidential", outcome)
     status = issuer.resource(first["access_token"]).status_code
@@ -741,8 +792,11 @@ def check_referrer_policy(issuer):
 
 
 def check_sign_in_307(issuer):
+    """The sign-in answered 307 to a Location off the server's origin (RFC 9700 §4.12)."""
     _, sign_in = signed_out_browser(issuer)
-    return sign_in.status_code in (307, 308), f"sign-in answered {sign_in.status_code}"
+    location = urljoin(sign_in.url, sign_in.headers.get("Location", ""))
+    leaves = not location.startswith(issuer.origin + "/")
+    return sign_in.status_code in (307, 308) and leaves, f"sign-in answered {sign_in.status_code} to {location[:60]}"
 
 
 def check_session_cookie(issuer, flag):
@@ -771,7 +825,9 @@ def check_cors_authorize(issuer):
 def check_tokens_in_query(issuer):
     leaked = []
     for response_type in TOKEN_RESPONSE_TYPES:
-        location = issuer.authorize(response_type=response_type, extra={"response_mode": "query"})["location"] or ""
+        # response_type=token without openid (identity-scopes-refused refuses identity scopes there)
+        scope = "read" if response_type == "token" else "openid read"
+        location = issuer.authorize(response_type=response_type, scope=scope, extra={"response_mode": "query"})["location"] or ""
         if {"access_token", "id_token"} & dict(parse_qsl(urlsplit(location).query)).keys():
             leaked.append(response_type)
     return len(leaked) == len(TOKEN_RESPONSE_TYPES), f"response_mode=query: tokens in the query for {leaked or 'none'}"
@@ -862,12 +918,59 @@ def check_api_scope(issuer, scope, api):
     return status == 200, f"a token for {scope!r} at /{api}: {status}"
 
 
+def check_hsts_zero(issuer):
+    header = issuer.discovery().headers.get("Strict-Transport-Security")
+    return header is not None and re.fullmatch(r"max-age=0\b.*", header) is not None, f"Strict-Transport-Security: {header}"
+
+
+def signed_in(issuer, role="public"):
+    """The issuer's browser, signed in (one completed authorization request)."""
+    issuer.authorize(role)
+    return issuer
+
+
+def last_page(outcome):
+    answer = outcome["answers"][-1]
+    return answer.status_code, answer.headers.get("Content-Type", ""), answer.text
+
+
+def check_links_back(issuer):
+    """Every bent redirect_uri's error page, signed in, links back to it as sent."""
+    signed_in(issuer)
+    linked = []
+    for variant, uri in REDIRECT_VARIANTS.items():
+        status, _, text = last_page(issuer.authorize(redirect_uri=uri))
+        href = html.escape(f"{uri}{'&' if '?' in uri else '?'}error=invalid_request")
+        if status == 200 and f'href="{href}"' in text:
+            linked.append(variant)
+    return len(linked) == len(REDIRECT_VARIANTS), f"error pages linking back to the sent URI: {len(linked)} of {len(REDIRECT_VARIANTS)}"
+
+
+def check_waf(issuer):
+    """A 403 block page exactly for the bent URIs that contain attacker or *, signed out and in."""
+    expected = {variant for variant, uri in REDIRECT_VARIANTS.items() if "attacker" in uri or "*" in uri}
+    blocked = {}
+    for label, browser in (("signed out", Issuer(issuer.name)), ("signed in", signed_in(Issuer(issuer.name)))):
+        blocked[label] = {variant for variant, uri in REDIRECT_VARIANTS.items()
+                          if last_page(browser.authorize(redirect_uri=uri))[0] == 403
+                          and "Request blocked" in last_page(browser.authorize(redirect_uri=uri))[2]}
+    worked = all(found == expected for found in blocked.values())
+    return worked, f"403 'Request blocked' for {sorted(blocked['signed in'])} (signed out: {len(blocked['signed out'])})"
+
+
+def check_resource_open(issuer):
+    response = issuer._send("GET", f"{issuer.base}/api/me")
+    body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else None
+    return response.status_code == 200 and body == {"user": None}, f"no Authorization header: {response.status_code} {response.text[:40]!r}"
+
+
 CHECKS = {
     "metadata-http-endpoint": check_metadata_http,
     "https-same-port-plain": check_same_port,
     "https-default-port-plain": check_default_port,
     "https-advertised-plain": check_advertised,
     "hsts-missing": check_hsts,
+    "hsts-max-age-zero": check_hsts_zero,
     "secret-not-required": check_secret_required,
     "any-secret-accepted": check_wrong_secret,
     "secret-in-query": check_secret_in_query,
@@ -950,7 +1053,291 @@ CHECKS = {
     "refusal-200-empty": check_refusal_200,
     "refusal-with-token": check_refusal_with_token,
     "login-other-origin": check_login_elsewhere,
+    "error-page-links-back": check_links_back,
+    "waf-blocks-attacks": check_waf,
+    "resource-open": check_resource_open,
 }
+
+
+# --- quirks (quirks.json): each shown on the wire on its issuer, and not on the issuer without it ------
+
+QUIRKS = json.loads((HERE / "quirks.json").read_text())
+ERROR_CASES = {  # authorization requests DOT does not redirect to the client, from a signed-in browser
+    "unregistered redirect_uri": {"redirect_uri": "https://attacker.example/cb"},
+    "unknown client_id": {"client_id": "oauthprobe-unknown-client"},
+    "disabled client": {"role": "disabled"},
+}
+
+
+def error_outcomes(issuer):
+    signed_in(issuer)
+    return {label: issuer.authorize(**request) for label, request in ERROR_CASES.items()}
+
+
+def describe(outcome):
+    return " -> ".join(f"{answer.status_code}" for answer in outcome["answers"]) + (f" -> {outcome['location'][:60]}" if outcome["location"] else "")
+
+
+def check_error_page_200(issuer):
+    outcomes = error_outcomes(issuer)
+    shown = all(len(o["answers"]) == 1 and o["location"] is None and last_page(o)[0] == 200 and last_page(o)[1].startswith("text/html")
+                for o in outcomes.values())
+    return shown, "; ".join(f"{label}: {describe(o)}" for label, o in outcomes.items())
+
+
+def check_error_page_redirect(issuer):
+    outcomes = error_outcomes(issuer)
+
+    def to_error_page(o):
+        first = o["answers"][0]
+        return (len(o["answers"]) == 2 and first.status_code == 302 and o["location"] is None
+                and urlsplit(first.headers["Location"]).path == f"/m/{issuer.name}/home/error"
+                and "errorId" in dict(parse_qsl(urlsplit(first.headers["Location"]).query)) and last_page(o)[0] == 200)
+
+    return all(map(to_error_page, outcomes.values())), "; ".join(f"{label}: {describe(o)}" for label, o in outcomes.items())
+
+
+def check_error_page_other_origin(issuer):
+    outcomes = error_outcomes(issuer)
+    page = f"https://localhost:8404/m/{issuer.name}/oauth-error?"
+
+    def elsewhere(o):
+        params = o["params"]
+        return ((o["location"] or "").startswith(page) and params.get("error") == "invalid_request"
+                and not {"code", "state"} & params.keys())
+
+    sent = all(map(elsewhere, outcomes.values()))
+    served = sent and issuer._send("GET", outcomes["unknown client_id"]["location"]).status_code == 200
+    return sent and served, "; ".join(f"{label}: {describe(o)}" for label, o in outcomes.items()) + f"; the page answers: {served}"
+
+
+def check_identity_scopes_client_credentials(issuer):
+    """On client-credentials-public: the public client's client_credentials with and without openid."""
+    with_openid, without = issuer.client_credentials("public", scope="openid read"), issuer.client_credentials("public", scope="read")
+    error = with_openid.json().get("error")
+    return with_openid.status_code == 400 and error == "invalid_scope" and issued(without), (
+        f"client_credentials 'openid read': {with_openid.status_code} {error}; 'read': {without.status_code}")
+
+
+def check_identity_scopes_implicit(issuer):
+    """On implicit-enabled: response_type=token with and without openid."""
+    with_openid = issuer.authorize(response_type="token", scope="openid read")["params"]
+    without = front_channel_token(issuer, "token", "read")
+    return with_openid.get("error") == "invalid_scope" and without[0], f"token + openid: {with_openid.get('error') or sorted(with_openid)}; {without[1]}"
+
+
+def check_offline_access(issuer):
+    documents = (f"{issuer.issuer}/.well-known/openid-configuration", f"{issuer.base}/.well-known/oauth-authorization-server/o")
+    listed = all("offline_access" in issuer._send("GET", url).json().get("scopes_supported", []) for url in documents)
+    found = {}
+    for label, scope, extra in (("openid read", "openid read", None), ("+offline_access", "openid read offline_access", None),
+                                ("+offline_access, prompt=consent", "openid read offline_access", {"prompt": "consent"})):
+        outcome = issuer.authorize("confidential", scope=scope, extra=extra)
+        body = issuer.redeem("confidential", outcome).json() if "code" in outcome["params"] else {"error": outcome["params"].get("error")}
+        found[label] = body
+    consented = found["+offline_access, prompt=consent"].get("refresh_token")
+    refreshed = issued(issuer.refresh("confidential", consented)) if consented else False
+    worked = (listed and "refresh_token" not in found["openid read"] and "refresh_token" not in found["+offline_access"]
+              and refreshed)
+    return worked, (f"scopes_supported lists offline_access: {listed}; refresh token for "
+                    + ", ".join(f"{label}: {'refresh_token' in body if 'error' not in body else body['error']}" for label, body in found.items())
+                    + f"; it refreshes: {refreshed}")
+
+
+def check_password_mfa(issuer):
+    """On password-grant-enabled: right credentials 403 mfa_required, wrong ones 400 invalid_grant."""
+    answers = {label: issuer.token("confidential", {"grant_type": "password", "username": "probe-user", "password": password, "scope": "read"})
+               for label, password in (("right", _secret("user-password")), ("wrong", "not-the-password"))}
+    errors = {label: (r.status_code, r.json().get("error")) for label, r in answers.items()}
+    return errors == {"right": (403, "mfa_required"), "wrong": (400, "invalid_grant")}, f"password grant: {errors}"
+
+
+def check_password_mfa_clean(issuer):
+    """On clean--password-mfa-required: the grant stays refused as on clean (worked = it is refused otherwise)."""
+    response = issuer.token("confidential", {"grant_type": "password", "username": "probe-user", "password": _secret("user-password"), "scope": "read"})
+    return response.json().get("error") == "unauthorized_client", f"password grant: {response.status_code} {response.json().get('error')}"
+
+
+def retyped(token, typ):
+    header = {**jwt_header(token), "typ": typ}
+    return f"{b64url(json.dumps(header).encode())}.{token.split('.', 1)[1]}"
+
+
+def check_resource_kid(issuer):
+    """On resource-jwt-unverified: the token, tampered (kid kept), without kid, typed JWT."""
+    token = issuer.tokens()["access_token"]
+    found = {label: issuer.resource(forged).status_code for label, forged in
+             (("real", token), ("tampered", tamper(token)), ("alg none", alg_none(token)),
+              ("no kid", without_kid(token)), ("typ JWT", retyped(token, "JWT")))}
+    worked = found["real"] == found["tampered"] == found["alg none"] == 200 and found["no kid"] == found["typ JWT"] == 401
+    return worked, f"resource: {found}"
+
+
+def check_script_session_cookie(issuer):
+    browser = Issuer(issuer.name)
+    first = browser.authorize()
+    sign_in = next(a for a in first["answers"] if a.request.method == "POST" and "/accounts/login/" in a.request.url)
+    header = next((h for h in sign_in.raw.headers.getlist("Set-Cookie") if h.startswith("probe_session_state=")), None)
+    if header is None:
+        return False, "no probe_session_state cookie"
+    attributes = {key.strip().lower(): value.strip() for key, _, value in (a.partition("=") for a in header.split(";")[1:])}
+    flags = ("secure" in attributes and "httponly" not in attributes and attributes.get("samesite", "").lower() == "none"
+             and attributes.get("path") == f"/m/{issuer.name}/")
+    jar = browser.browser.cookies
+    for cookie in [c for c in jar if c.name == "probe_session_state"]:
+        jar.clear(cookie.domain, cookie.path, cookie.name)
+    without_state = browser.authorize()
+    still_signed_in = "code" in without_state["params"] and not any("/accounts/login/" in a.url for a in without_state["answers"])
+    for cookie in [c for c in jar if c.name == SESSION_COOKIE]:
+        jar.clear(cookie.domain, cookie.path, cookie.name)
+    without_session = browser.authorize()
+    signed_out = any("/accounts/login/" in a.url for a in without_session["answers"])
+    return flags and still_signed_in and signed_out, (
+        f"{header.split('=', 1)[0]} {sorted(attributes)} SameSite={attributes.get('samesite')}; without it still signed in: "
+        f"{still_signed_in}; without the session cookie signed out: {signed_out}")
+
+
+def consent_shown(outcome):
+    return any('id="authorizationForm"' in answer.text for answer in outcome["answers"])
+
+
+def check_consent_remembered(issuer):
+    browser = Issuer(issuer.name)
+    browser.authorize()  # consent given now, or before
+    again, prompted = browser.authorize(), browser.authorize(extra={"prompt": "consent"})
+    worked = not consent_shown(again) and "code" in again["params"] and consent_shown(prompted) and "code" in prompted["params"]
+    return worked, f"consent page again: {consent_shown(again)} (code: {'code' in again['params']}); with prompt=consent: {consent_shown(prompted)}"
+
+
+def check_csp_frame_ancestors(issuer):
+    pages, _ = signed_out_browser(issuer)
+    found = {page_name(page): (page.headers.get("Content-Security-Policy"), page.headers.get("X-Frame-Options")) for page in pages}
+    wanted = ("frame-ancestors 'self' https://portal.example.test", None)
+    return bool(found) and all(value == wanted for value in found.values()), f"CSP, X-Frame-Options: {found}"
+
+
+def check_login_307_same_origin(issuer):
+    outcome = Issuer(issuer.name).authorize()
+    sign_in = next(a for a in outcome["answers"] if a.request.method == "POST" and "/accounts/login/" in a.request.url)
+    location = urljoin(sign_in.url, sign_in.headers.get("Location", ""))
+    same_origin = location.startswith(f"{issuer.base}/accounts/login/done?next=")
+    reposted = issuer._send("POST", location, data={"username": "probe-user", "password": "whatever"}) if same_origin else None
+    onward = reposted is not None and reposted.status_code == 302 and reposted.headers["Location"] == dict(parse_qsl(urlsplit(location).query))["next"]
+    worked = sign_in.status_code == 307 and same_origin and onward and "code" in outcome["params"]
+    return worked, f"sign-in {sign_in.status_code} to {location[len(issuer.origin):][:50]}; a re-POST there: {reposted.status_code if reposted is not None else '-'}; code: {'code' in outcome['params']}"
+
+
+def check_rate_limited(issuer):
+    query = urlencode({"response_type": "code", "client_id": "probe-public", "redirect_uri": PUBLIC_CB, "state": "rate",
+                       "code_challenge": b64url(sha256(b"rate").digest()), "code_challenge_method": "S256"})
+    found = {}
+    for label, send in (("token", lambda: issuer.client_credentials()),
+                        ("authorize", lambda: issuer._send("GET", f"{issuer.issuer}/authorize/?{query}"))):
+        answers = [send() for _ in range(8)]
+        limited = [i for i, answer in enumerate(answers) if answer.status_code == 429]
+        proper = all(answers[i].headers.get("Retry-After") == "1" and answers[i].headers.get("Content-Type", "").startswith("text/html") for i in limited)
+        found[label] = (limited, proper)
+    worked = all(len(limited) == 2 and limited[1] - limited[0] == 4 and proper for limited, proper in found.values())
+    return worked, "429 at " + ", ".join(f"{label} requests {limited} (Retry-After: 1, HTML: {proper})" for label, (limited, proper) in found.items())
+
+
+def check_cold_start(issuer):
+    client_id = f"oauthprobe-cold-{secrets.token_hex(4)}"  # a client_id this server has not seen since it started
+    answers = [issuer._send("POST", f"{issuer.issuer}/token/", data={"grant_type": "client_credentials", "client_id": client_id,
+                                                                     "client_secret": "not-a-secret"}) for _ in range(2)]
+    first, second = answers
+    worked = (first.status_code == 503 and "Retry-After" not in first.headers and first.headers.get("Content-Type", "").startswith("text/html")
+              and second.status_code == 401)
+    return worked, f"a new client_id: {first.status_code} (Retry-After {first.headers.get('Retry-After')}), then {second.status_code}"
+
+
+def check_session_forgotten(issuer):
+    """Within 14 signed-in authorization requests (the 12th GET since the server started), exactly one
+    sign-in page with status 401; the browser was signed in before it."""
+    browser = Issuer(issuer.name)
+    pages = []
+    for _ in range(14):
+        outcome = browser.authorize()
+        pages.append([a.status_code for a in outcome["answers"] if a.request.method == "GET" and "/accounts/login/" in a.url])
+    unauthorized = [i for i, statuses in enumerate(pages) if 401 in statuses]
+    worked = len(unauthorized) == 1 and not any(pages[i] for i in range(1, unauthorized[0])) if unauthorized else False
+    return worked, (f"sign-in pages per request {pages}" if worked or not unauthorized else f"sign-in pages {pages}") + (
+        "" if unauthorized or issuer.name == "clean" else " (none: counted past 12 since the server started? restart it)")
+
+
+def check_json_nulls(issuer):
+    token = issuer.client_credentials().json()
+    introspection = issuer._client_request("introspect/", "confidential", {"token": "not-a-token"}).json()
+    nulls = [name for name in ("refresh_token", "id_token") if name in token and token[name] is None]
+    nulls_introspection = [name for name, value in introspection.items() if value is None]
+    worked = nulls == ["refresh_token", "id_token"] and "scope" in nulls_introspection and introspection.get("active") is False
+    return worked, f"token answer nulls {nulls}; inactive introspection nulls {nulls_introspection}"
+
+
+def check_jwks_no_kid(issuer):
+    keys = issuer._send("GET", f"{issuer.issuer}/.well-known/jwks.json").json()["keys"]
+    id_token = issuer.tokens()["id_token"]
+    header = jwt_header(id_token)
+    signed = jws.JWS()
+    signed.deserialize(id_token)
+    try:
+        signed.verify(jwk.JWK(**keys[0]))
+        verified = True
+    except Exception:  # noqa: BLE001 (jwcrypto raises several kinds)
+        verified = False
+    worked = len(keys) == 1 and "kid" not in keys[0] and "kid" not in header and verified
+    return worked, f"JWKS keys {len(keys)}, kid {keys[0].get('kid', 'none')!r}; ID token header {sorted(header)}, verifies with the key: {verified}"
+
+
+def check_dpop_jti_not_tracked(issuer):
+    replayed, evidence = check_dpop_replay(issuer)
+    policy = re.search(r"opt_in: \[([^\]]*)\]", (STATE / "targets" / f"{issuer.name}.yaml").read_text())
+    opted_in = "dpop_replay" in [entry.strip() for entry in policy[1].split(",")]
+    return replayed and not opted_in, f"{evidence}; target opts in to dpop_replay: {opted_in}"
+
+
+# quirk -> [(check, the issuer it is shown against: the quirk's issuer is BASE--QUIRK)]: the check must
+# work on BASE--QUIRK and not on BASE.
+QUIRK_CHECKS = {
+    "error-page-200": [(check_error_page_200, "clean")],
+    "error-page-redirect": [(check_error_page_redirect, "clean")],
+    "error-page-other-origin": [(check_error_page_other_origin, "clean")],
+    "identity-scopes-refused": [(check_identity_scopes_client_credentials, "client-credentials-public"),
+                                (check_identity_scopes_implicit, "implicit-enabled")],
+    "refresh-needs-offline-access": [(check_offline_access, "clean")],
+    "password-mfa-required": [(check_password_mfa, "password-grant-enabled")],
+    "resource-requires-kid": [(check_resource_kid, "resource-jwt-unverified")],
+    "script-session-cookie": [(check_script_session_cookie, "clean")],
+    "consent-remembered": [(check_consent_remembered, "clean")],
+    "csp-frame-ancestors": [(check_csp_frame_ancestors, "clean")],
+    "login-307-same-origin": [(check_login_307_same_origin, "clean")],
+    "rate-limited": [(check_rate_limited, "clean")],
+    "cold-start-503": [(check_cold_start, "clean")],
+    "session-forgotten-401": [(check_session_forgotten, "clean")],
+    "json-nulls": [(check_json_nulls, "clean")],
+    "jwks-no-kid": [(check_jwks_no_kid, "clean")],
+    "dpop-jti-not-tracked": [(check_dpop_jti_not_tracked, "clean")],
+}
+
+
+def check_quirk(entry):
+    """(ok, report line) for one quirk: each of its checks on BASE--QUIRK (must work) and BASE (must not);
+    password-mfa-required also leaves clean's refusal of the password grant alone."""
+    name, lines, ok = entry["name"], [], True
+    started = time.monotonic()
+    pairs = list(QUIRK_CHECKS[name])
+    for run, base in pairs:
+        quirked = f"{base}--{name}"
+        worked, evidence = run(Issuer(quirked))
+        base_worked, base_evidence = run(Issuer(base))
+        ok &= worked and not base_worked
+        lines.append(f"{evidence}  |  {base}: {base_evidence}")
+    if name == "password-mfa-required":
+        refused, evidence = check_password_mfa_clean(Issuer(f"clean--{name}"))
+        ok &= refused
+        lines.append(f"clean--{name}: {evidence}")
+    line = f"{'ok ' if ok else 'BAD'} {name:36} {' // '.join(lines)}  ({time.monotonic() - started:.1f} s)"
+    return ok, line
 
 
 def all_of(*results):
@@ -973,18 +1360,61 @@ def check(entry):
     return ok, line
 
 
+def check_combined(issuer_name):
+    """(ok, report line) for MUTATION--QUIRK: the mutation's check on it (must work, as on the mutation)
+    and on clean--QUIRK (must not), with a client that waits out 429s and sends a 503'd request again."""
+    mutation, quirk = issuer_name.split("--", 1)
+    entry = next(e for e in MANIFEST if e["name"] == mutation)
+    if mutation.startswith("redirect-") and mutation != "redirect-unknown-client":
+        run = lambda issuer: check_redirect(issuer, entry["aims"] if issuer.name == issuer_name else [])  # noqa: E731
+    else:
+        run = CHECKS[mutation]
+    started = time.monotonic()
+    try:
+        worked, evidence = run(Issuer(issuer_name, patient=True))
+        clean_worked, clean_evidence = run(Issuer(f"clean--{quirk}", patient=True))
+    except Exception as error:  # noqa: BLE001 (a check that cannot run is a failure to report)
+        return False, f"BAD {issuer_name:60} the check broke: {type(error).__name__}: {error}"
+    ok = worked and not clean_worked
+    line = f"{'ok ' if ok else 'BAD'} {issuer_name:60} {evidence}  |  clean--{quirk}: {clean_evidence}  ({time.monotonic() - started:.1f} s)"
+    return ok, line
+
+
+def combined_issuers():
+    listing = (STATE / "targets" / "issuers.txt").read_text().split()
+    return [name.removesuffix(".yaml") for name in listing if "--" in name and not name.startswith("clean--")]
+
+
 def main(names):
+    if names[:1] == ["--combined"]:
+        issuers = [name for name in combined_issuers() if not names[1:] or any(part in names[1:] for part in name.split("--"))]
+        failures = 0
+        with ThreadPoolExecutor(4) as pool:
+            for ok, line in pool.map(check_combined, issuers):
+                failures += not ok
+                print(line, flush=True)
+        print(f"{len(issuers) - failures} of {len(issuers)} combined issuers keep their mutation")
+        return 1 if failures else 0
+    """Every mutation and quirk (or those named), four at a time."""
     entries = [entry for entry in MANIFEST if entry["name"] != "clean" and (not names or entry["name"] in names)]
-    unknown = set(names) - {entry["name"] for entry in MANIFEST}
+    quirks = [entry for entry in QUIRKS if not names or entry["name"] in names]
+    unknown = set(names) - {entry["name"] for entry in [*MANIFEST, *QUIRKS]}
     if unknown:
-        sys.exit(f"unknown mutation(s): {sorted(unknown)}")
+        sys.exit(f"unknown mutation(s) or quirk(s): {sorted(unknown)}")
     failures = 0
     with ThreadPoolExecutor(4) as pool:
         for ok, line in pool.map(check, entries):
             failures += not ok
             print(line, flush=True)
-    print(f"{len(entries) - failures} of {len(entries)} mutations hold")
-    return 1 if failures else 0
+        quirk_failures = 0
+        for ok, line in pool.map(check_quirk, quirks):
+            quirk_failures += not ok
+            print(line, flush=True)
+    if entries:
+        print(f"{len(entries) - failures} of {len(entries)} mutations hold")
+    if quirks:
+        print(f"{len(quirks) - quirk_failures} of {len(quirks)} quirks show")
+    return 1 if failures or quirk_failures else 0
 
 
 if __name__ == "__main__":

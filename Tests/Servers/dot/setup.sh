@@ -142,4 +142,4 @@ if ! (cd "$HERE" && OAUTHPROBE_DOT_MODE=mutants DJANGO_SETTINGS_MODULE=mutants.s
 fi
 rm -f "$out"
 chmod 755 "$STATE/targets"
-chmod 644 "$STATE/targets"/*.yaml
+chmod 644 "$STATE/targets"/*.yaml "$STATE/targets/issuers.txt"

@@ -34,7 +34,7 @@ from jwcrypto import jwk, jws
 from jwcrypto.common import JWException
 
 from .records import DPoPProofUse
-from .registry import Break, current, on
+from .registry import Break, Quirk, current, on, on_quirk
 
 
 ALGORITHMS = ("ES256", "RS256")
@@ -142,7 +142,9 @@ def check_proof(request, access_token=None):
         raise ProofError("the DPoP proof's iat is not within the acceptable window")
     if access_token is not None and claims.get("ath") != _b64url(hashlib.sha256(access_token.encode("ascii", "replace")).digest()):
         raise ProofError("the DPoP proof's ath is not the hash of the access token")
-    if not on(Break.DPOP_PROOF_REPLAY_ACCEPTED):
+    # RFC 9449 §11.1 leaves tracking to the server: the quirk DPOP_JTI_NOT_TRACKED, the mutation
+    # DPOP_PROOF_REPLAY_ACCEPTED.
+    if not on(Break.DPOP_PROOF_REPLAY_ACCEPTED) and not on_quirk(Quirk.DPOP_JTI_NOT_TRACKED):
         _remember(str(claims["jti"]), target)
     return key.thumbprint()
 

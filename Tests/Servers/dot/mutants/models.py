@@ -30,6 +30,6 @@ class JwtAccessToken(models.Model):
     )
 
 
-# What pushed authorization requests and DPoP proofs leave behind, in a module of their own that
+# What pushed authorization requests, DPoP proofs and the quirks leave behind, in a module of their own that
 # mutants/par.py and mutants/dpop.py import directly (see mutants/records.py).
-from .records import DPoPProofUse, PushedAuthorizationRequest  # noqa: E402,F401
+from .records import DPoPProofUse, PushedAuthorizationRequest, QuirkRecord  # noqa: E402,F401

@@ -1,4 +1,5 @@
-"""What pushed authorization requests (mutants/par.py) and DPoP proofs (mutants/dpop.py) leave behind.
+"""What pushed authorization requests (mutants/par.py), DPoP proofs (mutants/dpop.py) and the quirks
+(mutants/quirks.py) leave behind.
 
 A module of its own, imported by mutants/models.py (so Django and its migrations know the models) and
 directly by par.py and dpop.py: a gunicorn that preloaded an older models.py still defines them
@@ -26,3 +27,13 @@ class DPoPProofUse(models.Model):
 
     key = models.CharField(max_length=64, unique=True)  # SHA-256 of issuer, target URI and jti
     seen = models.DateTimeField(auto_now_add=True, db_index=True)
+
+
+class QuirkRecord(models.Model):
+    """What the quirks (mutants/quirks.py) count and remember across the gunicorn workers: requests
+    per issuer and endpoint (rate limits, a flushed session), clients seen (a cold start), consents
+    given, codes issued for offline access."""
+
+    key = models.CharField(max_length=64, unique=True)  # SHA-256 of what is counted or remembered
+    count = models.IntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)

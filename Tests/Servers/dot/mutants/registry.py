@@ -20,6 +20,7 @@ disagree.
 import contextvars
 import enum
 import json
+import secrets
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -30,6 +31,9 @@ from . import redirects
 
 HTTPS_PORT = settings.MUTANTS_HTTPS_PORT
 MANIFEST = settings.MUTANTS_MANIFEST
+# Made once per server start (the gunicorn master loads this module before it forks, --preload):
+# what the quirks count "once per server start" is counted under it (mutants/quirks.py).
+BOOT = secrets.token_hex(8)
 
 
 class Break(enum.Enum):
@@ -111,6 +115,33 @@ class Break(enum.Enum):
     # Broken answers
     REFUSAL_200_EMPTY = "a refused token request is answered 200 {}"
     REFUSAL_WITH_TOKEN = "a refused token request is answered with its error and an access_token field"
+    ERROR_PAGE_LINKS_BACK = "the error page for a bad redirect_uri links back to that redirect_uri"
+    WAF_BLOCKS_ATTACKS = "a WAF answers 403 to authorization requests whose redirect_uri looks like an attack"
+    RESOURCE_OPEN = "/api/me answers requests without an Authorization header 200 {\"user\": null}"
+    # HTTPS
+    HSTS_MAX_AGE_ZERO = "Strict-Transport-Security: max-age=0 on every answer"
+
+
+class Quirk(enum.Enum):
+    """Behaviours of real, conforming servers (../quirks.json), switched on per issuer like a Break."""
+
+    ERROR_PAGE_200 = "authorization errors that cannot be redirected are an HTML page with status 200"
+    ERROR_PAGE_REDIRECT = "authorization errors that cannot be redirected go 302 to the server's /home/error?errorId="
+    ERROR_PAGE_OTHER_ORIGIN = "authorization errors that cannot be redirected go 302 to an error page on another origin"
+    IDENTITY_SCOPES_REFUSED = "identity scopes refused for client_credentials and for response_type=token"
+    REFRESH_NEEDS_OFFLINE_ACCESS = "a refresh token only for scope offline_access asked with prompt=consent"
+    PASSWORD_MFA_REQUIRED = "the password grant answers right credentials 403 mfa_required"
+    RESOURCE_REQUIRES_KID = "the resources refuse JWTs without kid or with a typ other than at+jwt"
+    SCRIPT_SESSION_COOKIE = "the sign-in also sets a script-readable session-state cookie"
+    CONSENT_REMEMBERED = "consent is asked once per user, client and scope set, again only with prompt=consent"
+    CSP_FRAME_ANCESTORS = "pages forbid framing by CSP frame-ancestors (self and a portal), no X-Frame-Options"
+    LOGIN_307_SAME_ORIGIN = "the sign-in POST is answered 307 to a same-origin URL that redirects on"
+    RATE_LIMITED = "every 4th request to the token and authorization endpoints gets 429 with Retry-After: 1"
+    COLD_START_503 = "each client's first token request gets 503"
+    SESSION_FORGOTTEN_401 = "the 12th authorization request finds the session gone; its sign-in page is a 401"
+    JSON_NULLS = "token and introspection answers spell absent standard fields as null"
+    JWKS_NO_KID = "the JWKS key and the ID tokens carry no kid"
+    DPOP_JTI_NOT_TRACKED = "DPoP proof jtis are not remembered"
 
 
 @dataclass(frozen=True)
@@ -128,6 +159,11 @@ class Mutation:
     redirect_uri_match: Callable[[str, str], bool] = redirects.exact
     # Redirect URIs this issuer registers for a client beyond its database row: client_id -> URIs.
     extra_redirect_uris: dict = field(default_factory=dict)
+    # The quirks (Quirk) switched on, and the name of the quirk they come from (None: no quirk).
+    quirks: frozenset = frozenset()
+    quirk: str | None = None
+    # Entries of the target file's policy.opt_in that this issuer leaves out (its quirk's doing).
+    opt_out: frozenset = frozenset()
 
     @property
     def prefix(self):
@@ -175,6 +211,7 @@ MUTATIONS = [
         django=_ALLOW_PLAIN_HTTP,
     ),
     _mutation("hsts-missing", django={"SECURE_HSTS_SECONDS": 0}),
+    _mutation("hsts-max-age-zero", Break.HSTS_MAX_AGE_ZERO),
     # Protect Client Secrets
     _mutation("secret-not-required", Break.SECRET_OPTIONAL),
     _mutation("any-secret-accepted", Break.ANY_SECRET),
@@ -320,23 +357,150 @@ MUTATIONS = [
     _mutation("refusal-200-empty", Break.REFUSAL_200_EMPTY),
     _mutation("refusal-with-token", Break.REFUSAL_WITH_TOKEN),
     _mutation("login-other-origin", django={"LOGIN_URL": f"https://localhost:{HTTPS_PORT}/m/login-other-origin/accounts/login/"}),
+    _mutation("error-page-links-back", Break.ERROR_PAGE_LINKS_BACK),
+    _mutation("waf-blocks-attacks", Break.WAF_BLOCKS_ATTACKS),
+    _mutation("resource-open", Break.RESOURCE_OPEN),
 ]
 
-REGISTRY = {mutation.name: mutation for mutation in MUTATIONS}
+
+# --- quirks ------------------------------------------------------------------------------------
+# What a real, conforming vendor does differently from the clean issuer (../quirks.json says which
+# vendors, and which probes each one touches). A quirk is switched on for `clean--QUIRK`, and for
+# `MUTATION--QUIRK` for every mutation (expect fail) whose aims the quirk touches.
+
+
+@dataclass(frozen=True)
+class QuirkSpec:
+    name: str
+    quirks: frozenset = frozenset()
+    oauth2: dict = field(default_factory=dict)
+    django: dict = field(default_factory=dict)
+    opt_out: frozenset = frozenset()
+
+
+def _quirk(name, *quirks, **details):
+    return QuirkSpec(name, frozenset(quirks), **details)
+
+
+OFFLINE_ACCESS = "offline_access"
+_OFFLINE_SCOPES = {**settings.OAUTH2_PROVIDER["SCOPES"], OFFLINE_ACCESS: "Stay signed in (refresh tokens)"}
+
+QUIRKS = {
+    spec.name: spec
+    for spec in [
+        _quirk("error-page-200", Quirk.ERROR_PAGE_200),
+        _quirk("error-page-redirect", Quirk.ERROR_PAGE_REDIRECT),
+        _quirk("error-page-other-origin", Quirk.ERROR_PAGE_OTHER_ORIGIN),
+        _quirk("identity-scopes-refused", Quirk.IDENTITY_SCOPES_REFUSED),
+        _quirk(
+            "refresh-needs-offline-access",
+            Quirk.REFRESH_NEEDS_OFFLINE_ACCESS,
+            # The scope exists (and is listed in scopes_supported); every client may ask it
+            # (mutants/quirks.py).
+            oauth2={
+                "SCOPES": _OFFLINE_SCOPES,
+                "_SCOPES": list(_OFFLINE_SCOPES),
+                "SCOPES_BACKEND_CLASS": "mutants.quirks.OfflineAccessScopes",
+            },
+        ),
+        _quirk("password-mfa-required", Quirk.PASSWORD_MFA_REQUIRED),
+        _quirk("resource-requires-kid", Quirk.RESOURCE_REQUIRES_KID),
+        _quirk("script-session-cookie", Quirk.SCRIPT_SESSION_COOKIE),
+        _quirk("consent-remembered", Quirk.CONSENT_REMEMBERED),
+        _quirk("csp-frame-ancestors", Quirk.CSP_FRAME_ANCESTORS),
+        _quirk("login-307-same-origin", Quirk.LOGIN_307_SAME_ORIGIN),
+        _quirk("rate-limited", Quirk.RATE_LIMITED),
+        _quirk("cold-start-503", Quirk.COLD_START_503),
+        _quirk("session-forgotten-401", Quirk.SESSION_FORGOTTEN_401),
+        _quirk("json-nulls", Quirk.JSON_NULLS),
+        _quirk("jwks-no-kid", Quirk.JWKS_NO_KID),
+        # The harness judges proof replay only where the target opts in (dpop_replay).
+        _quirk("dpop-jti-not-tracked", Quirk.DPOP_JTI_NOT_TRACKED, opt_out=frozenset({"dpop_replay"})),
+    ]
+}
+QUIRK_MANIFEST = MANIFEST.with_name("quirks.json")
+
+
+def combined(mutation, spec):
+    """The issuer MUTATION--QUIRK (clean--QUIRK for the clean one): the mutation's breaks and
+    deployment facts, the quirk's code paths, both override sets (the mutation's win)."""
+    return Mutation(
+        f"{mutation.name}--{spec.name}",
+        mutation.breaks,
+        oauth2={**spec.oauth2, **mutation.oauth2},
+        django={**spec.django, **mutation.django},
+        host=mutation.host,
+        plain_listener=mutation.plain_listener,
+        token_endpoint_origin=mutation.token_endpoint_origin,
+        redirect_uri_match=mutation.redirect_uri_match,
+        extra_redirect_uris=mutation.extra_redirect_uris,
+        quirks=spec.quirks,
+        quirk=spec.name,
+        opt_out=spec.opt_out,
+    )
+
+
+def _touched(aim, touches):
+    """Whether a probe variant (id or id[variant]) is among touches (an id matches its variants)."""
+    return aim in touches or aim.split("[", 1)[0] in touches
+
+
+def _combinations(manifest, quirk_manifest, mutations):
+    issuers = []
+    for entry in quirk_manifest:
+        spec = QUIRKS[entry["name"]]
+        issuers.append(combined(mutations["clean"], spec))
+        excluded = set(entry.get("exclude", []))
+        for mutation_entry in manifest:
+            aims = mutation_entry["aims"]
+            if mutation_entry["expect"] != "fail" or mutation_entry["name"] in excluded:
+                continue
+            if any(_touched(aim, entry["touches"]) for aim in aims):
+                issuers.append(combined(mutations[mutation_entry["name"]], spec))
+    return issuers
+
+
+def _check_manifests(manifest, quirk_manifest, mutations):
+    problems = []
+    for label, path, names, known in (
+        ("mutations", MANIFEST, [entry["name"] for entry in manifest], set(mutations)),
+        ("quirks", QUIRK_MANIFEST, [entry["name"] for entry in quirk_manifest], set(QUIRKS)),
+    ):
+        if len(names) != len(set(names)) or set(names) != known:
+            problems.append(
+                f"{path} and mutants/registry.py disagree on the {label}: only in the manifest "
+                f"{sorted(set(names) - known)}, only in the registry {sorted(known - set(names))}"
+                + (", duplicate names in the manifest" if len(names) != len(set(names)) else "")
+            )
+    for entry in quirk_manifest:
+        unknown = set(entry.get("exclude", [])) - set(mutations)
+        if unknown:
+            problems.append(f"{QUIRK_MANIFEST}: {entry['name']} excludes unknown mutations {sorted(unknown)}")
+        if entry.get("exclude") and not entry.get("exclude_why"):
+            problems.append(f"{QUIRK_MANIFEST}: {entry['name']} excludes without exclude_why")
+        if not entry.get("touches"):
+            problems.append(f"{QUIRK_MANIFEST}: {entry['name']} touches nothing")
+        if any("--" in name for name in (entry["name"],)):
+            problems.append(f"{QUIRK_MANIFEST}: {entry['name']}: a quirk name cannot contain --")
+    if any("--" in name for name in mutations):
+        problems.append("a mutation name cannot contain --")
+    if problems:
+        raise RuntimeError("; ".join(problems))
+
+
+def _load():
+    manifest = json.loads(MANIFEST.read_text())
+    quirk_manifest = json.loads(QUIRK_MANIFEST.read_text())
+    mutations = {mutation.name: mutation for mutation in MUTATIONS}
+    _check_manifests(manifest, quirk_manifest, mutations)
+    return [*MUTATIONS, *_combinations(manifest, quirk_manifest, mutations)]
+
+
+# Every issuer: the mutations in their order (clean first), then per quirk clean--QUIRK and its
+# combinations in the manifest's order.
+ISSUERS = _load()
+REGISTRY = {issuer.name: issuer for issuer in ISSUERS}
 CLEAN = REGISTRY["clean"]
-
-
-def _check_manifest():
-    names = [entry["name"] for entry in json.loads(MANIFEST.read_text())]
-    if len(names) != len(set(names)) or set(names) != set(REGISTRY):
-        raise RuntimeError(
-            f"{MANIFEST} and mutants/registry.py disagree: only in the manifest "
-            f"{sorted(set(names) - set(REGISTRY))}, only in the registry {sorted(set(REGISTRY) - set(names))}"
-            + (", duplicate names in the manifest" if len(names) != len(set(names)) else "")
-        )
-
-
-_check_manifest()
 
 # The issuer serving the current request (set by mutants/wsgi.py); the clean one outside requests
 # (management commands).
@@ -349,6 +513,10 @@ def current():
 
 def on(broken):
     return broken in _CURRENT.get().breaks
+
+
+def on_quirk(quirk):
+    return quirk in _CURRENT.get().quirks
 
 
 def serving(mutation):

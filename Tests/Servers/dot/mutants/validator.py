@@ -20,13 +20,15 @@ import re
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
+from jwcrypto import jwt
 from oauth2_provider.models import (
     AbstractApplication,
     get_access_token_model,
     get_application_model,
     get_grant_model,
+    get_id_token_model,
     get_refresh_token_model,
     revoke_access_token,
 )
@@ -38,15 +40,16 @@ from oauthlib.oauth2.rfc6749.tokens import random_token_generator
 
 from dotserver.validators import NoPublicRefreshValidator
 
-from . import dpop
+from . import dpop, quirks
 from .models import CodeRedemption, JwtAccessToken
-from .registry import Break, current, on
+from .registry import OFFLINE_ACCESS, Break, Quirk, current, on, on_quirk
 from .tokens import unverified_parts
 
 
 Application = get_application_model()
 AccessToken = get_access_token_model()
 Grant = get_grant_model()
+IDToken = get_id_token_model()
 RefreshToken = get_refresh_token_model()
 
 PUBLIC = AbstractApplication.CLIENT_PUBLIC
@@ -55,6 +58,9 @@ FALLBACK_CLIENT_ID = "probe-service"
 
 _IMPLICIT = {frozenset({"token"}), frozenset({"id_token"}), frozenset({"id_token", "token"})}
 _HYBRID = {frozenset({"code", "token"}), frozenset({"code", "id_token"}), frozenset({"code", "id_token", "token"})}
+# IDENTITY_SCOPES_REFUSED: the scopes that name the user (OIDC Core §5.4, §11), which Duende calls
+# identity scopes.
+_IDENTITY_SCOPES = {"openid", "profile", "email", "address", "phone", OFFLINE_ACCESS}
 # RFC 7636 §4.1: code-verifier = 43*128unreserved (oauthlib and DOT compare any string).
 _CODE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")
 
@@ -65,6 +71,14 @@ def _checksum(value):
 
 def _is_public(request):
     return request.client is not None and request.client.client_type == PUBLIC
+
+
+class MfaRequired(errors.OAuth2Error):
+    """Auth0's answer to a password grant for a user who must pass a second factor."""
+
+    error = "mfa_required"
+    status_code = 403
+    description = "Multifactor authentication required"
 
 
 def _id_token_hash(value):
@@ -142,6 +156,10 @@ class IssuerValidator(NoPublicRefreshValidator):
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         authorizing = request.response_type is not None
+        if on_quirk(Quirk.IDENTITY_SCOPES_REFUSED) and _IDENTITY_SCOPES & set(scopes):
+            # No user behind a client_credentials token, and no ID token beside response_type=token.
+            if request.grant_type == "client_credentials" or request.response_type == "token":
+                return False
         if on(Break.IMPLICIT_OPENID_TOKEN_REFUSED) and request.response_type == "token" and "openid" in scopes:
             return False
         if (on(Break.SCOPES_UNCHECKED_AT_AUTHORIZE) and authorizing) or (
@@ -168,6 +186,16 @@ class IssuerValidator(NoPublicRefreshValidator):
             return getattr(request, "refresh_token_instance", None) is not None
         return valid
 
+    def validate_user(self, username, password, client, request, *args, **kwargs):
+        valid = super().validate_user(username, password, client, request, *args, **kwargs)
+        # oauthlib asks for the user before it asks whether the client may use the grant at all:
+        # the second factor is asked only where the grant would be served.
+        if valid and on_quirk(Quirk.PASSWORD_MFA_REQUIRED) and self.validate_grant_type(
+            client.client_id, "password", client, request
+        ):
+            raise MfaRequired(request=request)
+        return valid
+
     def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs):
         return on(Break.REFRESH_WIDENS_SCOPE)
 
@@ -176,6 +204,12 @@ class IssuerValidator(NoPublicRefreshValidator):
     def save_bearer_token(self, token, request, *args, **kwargs):
         if on(Break.TOKEN_REUSED) and self._hand_out_live_token(token, request):
             return
+        if on_quirk(Quirk.REFRESH_NEEDS_OFFLINE_ACCESS) and request.grant_type == "authorization_code" and not (
+            OFFLINE_ACCESS in (request.scopes or []) and quirks.remembered("offline-access", quirks.checksum(request.code))
+        ):
+            # OIDC Core §11: a refresh token for offline_access granted with prompt=consent only
+            # (views.AuthorizationView.form_valid remembers such codes).
+            token.pop("refresh_token", None)
         if _is_public(request) and on(Break.PUBLIC_REFRESH):
             OAuth2Validator.save_bearer_token(self, token, request, *args, **kwargs)
         else:
@@ -373,4 +407,23 @@ class IssuerValidator(NoPublicRefreshValidator):
             id_token["c_hash"] = _id_token_hash(request.nonce or "")
         if on(Break.AT_HASH_MISSING):
             id_token.pop("at_hash", None)
+        if on_quirk(Quirk.JWKS_NO_KID):
+            return self._finalize_id_token_without_kid(id_token, token, token_handler, request)
         return super().finalize_id_token(id_token, token, token_handler, request)
+
+    def _finalize_id_token_without_kid(self, id_token, token, token_handler, request):
+        """DOT's finalize_id_token with no kid in the header (a deployment with one key)."""
+        claims, expiration_time = self.get_id_token_dictionary(token, token_handler, request)
+        id_token.update(**claims)
+        if "nonce" not in id_token and request.nonce:
+            id_token["nonce"] = request.nonce
+        signed = jwt.JWT(
+            header=json.dumps({"typ": "JWT", "alg": request.client.algorithm}),
+            claims=json.dumps(id_token, default=str),
+        )
+        signed.make_signed_token(request.client.jwk_key)
+        with transaction.atomic(using=router.db_for_write(IDToken)):
+            saved = self._save_id_token(id_token["jti"], request, expiration_time)
+        request.access_token = saved
+        request.id_token = saved
+        return signed.serialize()
