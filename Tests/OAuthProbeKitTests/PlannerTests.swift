@@ -59,6 +59,18 @@ struct PlannerTests {
         #expect(plan.items.map(\.skipReason) == [skip.reason])
     }
 
+    @Test("a probe that asks a role for API scopes is skipped where that role has identity scopes alone", arguments: [
+        ("openid profile", "the target has no API scope for the public client (its scope, openid profile, is identity scopes alone, which a grant without a user does not ask for)"),
+        ("openid read", nil),
+    ] as [(String, String?)])
+    func identityScopesAlone(publicScope: String, reason: String?) {
+        let service = Client(clientID: "svc", secret: Secret("s", origin: nil), redirectURI: nil, scope: "read", authMethod: .clientSecretBasic)
+        let spa = Client(clientID: "spa", secret: nil, redirectURI: "https://spa/cb", scope: publicScope, authMethod: .none)
+        let target = Target(name: "t", issuer: "https://idp.example.com", clients: [.public: spa, .service: service], file: "t.yaml")
+        let plan = Planner.plan(targets: [target], suites: Self.suites, only: ["flows.client-credentials-public"])
+        #expect(plan.items.map(\.skipReason) == [reason])
+    }
+
     @Test("variants expand into one item each")
     func expandsVariants() {
         let target = Target(name: "t", issuer: "https://idp.example.com", file: "t.yaml")

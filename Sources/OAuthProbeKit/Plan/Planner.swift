@@ -37,11 +37,28 @@ public enum Planner {
         for path in paths.sorted() where path.hasPrefix("policy.") && target.policy.values[String(path.dropFirst(7))] == nil {
             missing.append(path)
         }
+        missing += identityOnlyRoles(of: probe, on: target).map { role in
+            "API scope for the \(role.rawValue) client (its scope, \(target.clients[role]?.scope ?? ""), is identity scopes alone, which a grant without a user does not ask for)"
+        }
         if !missing.isEmpty { return "the target has no \(missing.joined(separator: " and "))" }
         if let optIn = probe.optIn, !target.policy.optIn.contains(optIn) {
             return "opt-in probe: add '\(optIn)' to the target's policy.opt_in to run it (it \(Self.optInReasons[optIn] ?? "needs the owner's consent"))"
         }
         return nil
+    }
+
+    /// Roles whose API scopes the probe asks for (`clients.ROLE.api_scope`, or a client_credentials
+    /// step with the client's scope) but whose scope holds identity scopes alone.
+    static func identityOnlyRoles(of probe: Probe, on target: Target) -> [ClientRole] {
+        let referenced = probe.references.filter { $0.path.count == 3 && $0.path[0] == "clients" && $0.path[2] == "api_scope" }
+            .compactMap { ClientRole(rawValue: $0.path[1]) }
+        let granted = probe.steps.compactMap { step -> ClientRole? in
+            if case .clientCredentials(let parameters) = step.action, parameters.scope == nil { parameters.client } else { nil }
+        }
+        return Set(referenced + granted).sorted { $0.rawValue < $1.rawValue }.filter { role in
+            guard let scope = target.clients[role]?.scope else { return false }
+            return IdentityScopes.apiScopes(of: scope).isEmpty
+        }
     }
 
     /// What each opt-in does that a production owner must agree to, or the policy beyond the
