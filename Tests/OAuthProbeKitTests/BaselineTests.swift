@@ -28,6 +28,64 @@ struct BaselineTests {
         #expect(applied.waiver?.kind == kind)
     }
 
+    @Test("a waiver that names a step waives the failure at that step only", arguments: [
+        // (waiver step, the step that failed, verdict before, verdict after, waiver kind)
+        ("authorize", "authorize", Verdict.fail, Verdict.skip, WaiverStatus.Kind?.some(.waived)),
+        ("authorize", "tokens", .fail, .fail, nil),
+        (nil, "tokens", .fail, .skip, .waived),
+        ("authorize", nil, .pass, .pass, .stale),
+    ] as [(String?, String?, Verdict, Verdict, WaiverStatus.Kind?)])
+    func stepWaiver(step: String?, failedAt: String?, before: Verdict, after: Verdict, kind: WaiverStatus.Kind?) {
+        var result = SampleRun.result("redirect-uri.unregistered", variant: "host-case", before, target: "staging")
+        result.failedStep = failedAt
+        var waiver = Self.waiver("redirect-uri.unregistered")
+        waiver.step = step
+        let baseline = Baseline(file: "baseline.yaml", waivers: [waiver])
+        let applied = baseline.apply(to: [result], today: "2030-01-01")[0]
+        #expect(applied.verdict == after)
+        #expect(applied.waiver?.kind == kind)
+        #expect(baseline.unused(by: [result]).isEmpty, "the waiver names the probe, whatever step failed")
+    }
+
+    @Test("a failure records the step whose expectation failed; other verdicts record none", .timeLimit(.minutes(1)))
+    func failedStepRecorded() async throws {
+        try await withFixtureServer { server in
+            func probe(_ status: Int) -> String {
+                """
+                practice: Always Use HTTPS
+                probes:
+                  - id: fault.second-step
+                    title: the second step's answer decides
+                    refs: ["RFC 6749 §5.2"]
+                    severity: low
+                    steps:
+                      - name: first
+                        http: { url: "\(server.http)/_/answer?code=200" }
+                        expect: { status: 200 }
+                      - name: second
+                        http: { url: "\(server.http)/_/answer?code=\(status)" }
+                        expect: { status: 200 }
+                """
+            }
+            let failed = try await RetryTests.run(suite: probe(403), on: server)
+            #expect(failed.verdict == .fail && failed.failedStep == "second", "\(failed.message)")
+            let passed = try await RetryTests.run(suite: probe(200), on: server)
+            #expect(passed.verdict == .pass && passed.failedStep == nil, "\(passed.message)")
+        }
+    }
+
+    @Test("the step that failed is kept in the JSON results and read back")
+    func failedStepInResults() throws {
+        var record = SampleRun.record()
+        record.results[1].failedStep = "redeem"
+        let document = try JSONSerialization.jsonObject(with: JSONReport.render(record)) as? [String: Any]
+        let entries = try #require(document?["results"] as? [[String: Any]])
+        #expect(entries[1]["failed_step"] as? String == "redeem")
+        #expect(entries[0]["failed_step"] == nil)
+        let path = try TestSupport.write(String(decoding: JSONReport.render(record), as: UTF8.self), named: "results.json")
+        #expect(try JSONReport.record(file: path).results.map(\.failedStep) == [nil, "redeem", nil, nil, nil, nil])
+    }
+
     @Test("a waived failure is a JUnit skip of type waived, valid, and does not fail the run; an expired one does")
     func junitAndExit() throws {
         let results = [SampleRun.result("pkce.required-public", .fail, target: "staging")]
@@ -47,34 +105,42 @@ struct BaselineTests {
         let path = try TestSupport.write("""
             waivers:
               - probe: pkce.required-public
+                step: tokens
                 reason: accepted until the upgrade
                 expires: 2030-02-30
               - probe: redirect-uri.*
+                step: authorize
                 reason: ""
                 expires: 2020-01-01
                 owner: me
               - target: staging
+                step: x
                 reason: x
+                expires: 2031-01-01
+              - probe: pkce.*
+                reason: any failure of these
                 expires: 2031-01-01
             """, named: "baseline.yaml")
         let (baseline, diagnostics) = BaselineLoader(today: "2025-01-01").load(file: path)
         #expect(baseline == nil)
         #expect(TestSupport.positions(diagnostics) == [
-            "4:14: error: waiver expires must be a date as YYYY-MM-DD, not '2030-02-30'",
-            "6:13: error: waiver reason must say why the failure is accepted",
-            "7:14: warning: waiver expired on 2020-01-01: the failures it covered count again",
-            "8:5: error: waiver: unknown key 'owner'",
-            "9:5: error: waiver: missing 'probe'",
+            "5:14: error: waiver expires must be a date as YYYY-MM-DD, not '2030-02-30'",
+            "8:13: error: waiver reason must say why the failure is accepted",
+            "9:14: warning: waiver expired on 2020-01-01: the failures it covered count again",
+            "10:5: error: waiver: unknown key 'owner'",
+            "11:5: error: waiver: missing 'probe'",
+            "15:5: warning: waiver names no step: a new failure at another step would also be waived",
         ])
     }
 
     @Test("validate recognises a baseline file by its waivers: key")
     func validate() throws {
-        let path = try TestSupport.write("waivers:\n  - { probe: pkce.required-public, reason: known, expires: 2999-01-01 }\n", named: "baseline.yaml")
+        let path = try TestSupport.write("waivers:\n  - { probe: pkce.required-public, step: redeem, reason: known, expires: 2999-01-01 }\n", named: "baseline.yaml")
         #expect(Inputs.validate(files: [path]).isEmpty)
         let broken = try TestSupport.write("waivers:\n  - { probe: pkce.required-public, expires: tomorrow }\n", named: "baseline.yaml")
         #expect(TestSupport.positions(Inputs.validate(files: [broken])) == [
             "2:5: error: waiver: missing 'reason'",
+            "2:5: warning: waiver names no step: a new failure at another step would also be waived",
             "2:45: error: waiver expires must be a date as YYYY-MM-DD, not 'tomorrow'",
         ])
     }

@@ -84,6 +84,34 @@ struct ForgedTokenTests {
         #expect(throws: ProbeError.self) { try TemplateContext.apply("alg_none", to: "opaque") }
     }
 
+    /// Headers as servers sign them: a resource that refuses a token without `kid` (or with the
+    /// wrong `typ`) must still be shown a forgery that differs in its signature alone.
+    static let headers: [String] = [
+        #"{"alg":"RS256","kid":"2024-key","typ":"at+jwt"}"#,
+        #"{"alg":"ES256","typ":"JWT","kid":"k1","x5t#S256":"dGh1bWI","jku":"https://idp/jwks"}"#,
+    ]
+
+    static func token(header: String) -> String {
+        "\(Base64URL.encode(Data(header.utf8))).eyJpc3MiOiJodHRwczovL2lkcCIsInN1YiI6InUifQ.c2lnbmF0dXJl"
+    }
+
+    @Test("alg none changes alg alone: kid, typ and every other header member stay", arguments: headers)
+    func algNoneKeepsHeader(header: String) throws {
+        let original = try #require(JSONValue.parse(Data(header.utf8)))
+        let forged = try #require(CompactJWT(try TemplateContext.apply("alg_none", to: Self.token(header: header))))
+        guard case .object(var expected) = original else { Issue.record("not an object"); return }
+        expected["alg"] = .string("none")
+        #expect(forged.header == .object(expected))
+    }
+
+    @Test("tampering keeps the header as signed", arguments: headers)
+    func tamperKeepsHeader(header: String) throws {
+        let token = Self.token(header: header)
+        let tampered = try #require(CompactJWT(try TemplateContext.apply("tamper", to: token)))
+        #expect(tampered.header == CompactJWT(token)?.header)
+        #expect(tampered.parts[0] == CompactJWT(token)?.parts[0])
+    }
+
     @Test("tampering changes the signature only, or the last character of an opaque token", arguments: [jwt, "opaqueTokenValue"])
     func tamper(token: String) throws {
         let tampered = try TemplateContext.apply("tamper", to: token)

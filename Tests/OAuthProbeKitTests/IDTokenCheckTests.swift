@@ -61,6 +61,31 @@ struct IDTokenCheckTests {
         #expect(await Self.check.check(unsigned, jwks: otherJWKS)["signature"] == "invalid")
     }
 
+    /// A JWKS of one key written without `kid` (RFC 7517 §4.5), and tokens with and without one.
+    static func unnamedKey(tokenKid: String?) async throws -> (token: String, jwks: Data) {
+        let key = ES256PrivateKey()
+        let keys = await JWTKeyCollection().add(ecdsa: key, kid: tokenKid.map { JWKIdentifier(string: $0) })
+        let claims = Claims(iss: "https://idp.example.com", aud: ["spa"], exp: Self.future, nonce: "n-123")
+        let token = try await keys.sign(claims, kid: tokenKid.map { JWKIdentifier(string: $0) })
+        let (x, y) = try #require(key.publicKey.parameters)
+        let jwks = #"{"keys": [{"kty": "EC", "crv": "P-256", "x": "\#(x)", "y": "\#(y)"}, {"kty": "RSA", "kid": "rsa-1", "n": "AQAB", "e": "AQAB"}]}"#
+        return (token, Data(jwks.utf8))
+    }
+
+    @Test("the one key of the token's type is used when the token or the key names no kid", arguments: [nil, "k1"] as [String?])
+    func keyWithoutKid(tokenKid: String?) async throws {
+        let (token, jwks) = try await Self.unnamedKey(tokenKid: tokenKid)
+        #expect(CompactJWT(token)?.header["kid"]?.stringValue == tokenKid)
+        #expect(await Self.check.check(token, jwks: jwks)["signature"] == "valid")
+    }
+
+    @Test("a key without kid still checks: another key's signature is invalid")
+    func keyWithoutKidRefusesOthers() async throws {
+        let (token, _) = try await Self.unnamedKey(tokenKid: nil)
+        let (_, otherJWKS) = try await Self.unnamedKey(tokenKid: nil)
+        #expect(await Self.check.check(token, jwks: otherJWKS)["signature"] == "invalid")
+    }
+
     @Test("azp is owed when aud names several parties, and must then be the client",
           arguments: [(["spa"], nil, "not-needed"), (["spa", "api"], nil, "missing"), (["spa", "api"], "spa", "matches"),
                       (["spa", "api"], "api", "differs"), (["spa"], "spa", "matches")] as [([String], String?, String)])

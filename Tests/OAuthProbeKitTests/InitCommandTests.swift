@@ -43,6 +43,22 @@ struct InitCommandTests {
         }
     }
 
+    @Test("offline_access goes into the scopes of the roles that sign a user in, where the metadata lists it",
+          arguments: [(["openid", "offline_access", "read"], true), (["openid", "read"], false)])
+    func offlineAccess(scopes: [String], listed: Bool) throws {
+        let metadata = Metadata(url: "https://idp.example/.well-known/openid-configuration",
+                                document: .object(["issuer": .string("https://idp.example"), "token_endpoint": .string("https://idp.example/token"),
+                                                   "scopes_supported": .array(scopes.map(JSONValue.string))]))
+        let text = TargetScaffold(issuer: "https://idp.example", metadata: metadata, allowInsecureHTTP: false, caFile: nil).render()
+        let (filled, environment) = Self.filled(text)
+        let (loaded, diagnostics) = TargetLoader(environment: environment).load(file: try TestSupport.write(filled, named: "target.yaml"))
+        let target = try #require(loaded, "\(diagnostics)")
+        for role in [ClientRole.public, .publicB, .confidential, .confidentialB] {
+            #expect(target.clients[role]?.scope?.split(separator: " ").contains("offline_access") == listed, "\(role.rawValue)")
+        }
+        #expect(target.clients[.service]?.scope?.contains("offline_access") == false, "a grant without a user has no use for it")
+    }
+
     @Test("falls back to RFC 8414's URL and writes to -o, refusing to overwrite it")
     func oauthMetadata() async throws {
         try await withFixtureServer { server in

@@ -42,6 +42,10 @@ struct PlannerTests {
         SkipCase(id: "client-auth.secret-in-query", policy: Policy(), unallowedScope: "write",
                  reason: "opt-in probe: add 'secret_in_query' to the target's policy.opt_in to run it (it sends a confidential client's real secret in a URL query, where servers and proxies log it)"),
         SkipCase(id: "client-auth.secret-in-query", policy: Policy(optIn: ["secret_in_query"]), unallowedScope: "write", reason: nil),
+        // RFC 9449 §11.1 leaves jti replay tracking to the server: a policy the target opts into.
+        SkipCase(id: "dpop.proof-replay-rejected", policy: Policy(), unallowedScope: nil,
+                 reason: "opt-in probe: add 'dpop_replay' to the target's policy.opt_in to run it (it judges a policy RFC 9449 §11.1 leaves to the server: that a resource remembers the jti of DPoP proofs it has seen and refuses a replay)"),
+        SkipCase(id: "dpop.proof-replay-rejected", policy: Policy(optIn: ["dpop_replay"]), unallowedScope: nil, reason: nil),
     ]
 
     @Test("optional target values a probe refers to, and opt-ins, decide skips before anything is sent", arguments: skipCases)
@@ -53,6 +57,18 @@ struct PlannerTests {
                             resourceURL: "https://api/me", policy: skip.policy, unallowedScope: skip.unallowedScope, file: "t.yaml")
         let plan = Planner.plan(targets: [target], suites: Self.suites, only: [skip.id])
         #expect(plan.items.map(\.skipReason) == [skip.reason])
+    }
+
+    @Test("a probe that asks a role for API scopes is skipped where that role has identity scopes alone", arguments: [
+        ("openid profile", "the target has no API scope for the public client (its scope, openid profile, is identity scopes alone, which a grant without a user does not ask for)"),
+        ("openid read", nil),
+    ] as [(String, String?)])
+    func identityScopesAlone(publicScope: String, reason: String?) {
+        let service = Client(clientID: "svc", secret: Secret("s", origin: nil), redirectURI: nil, scope: "read", authMethod: .clientSecretBasic)
+        let spa = Client(clientID: "spa", secret: nil, redirectURI: "https://spa/cb", scope: publicScope, authMethod: .none)
+        let target = Target(name: "t", issuer: "https://idp.example.com", clients: [.public: spa, .service: service], file: "t.yaml")
+        let plan = Planner.plan(targets: [target], suites: Self.suites, only: ["flows.client-credentials-public"])
+        #expect(plan.items.map(\.skipReason) == [reason])
     }
 
     @Test("variants expand into one item each")

@@ -102,7 +102,7 @@ let verdictRows: [VerdictRow] = [
                glewlwyd: (.pass, .fail, "strict: auth-type-token-enabled=false; lax: enabled and probe-public has the token and id_token types")),
     VerdictRow(id: "flows.password-disabled",
                dot: (.pass, .pass, "probe-web's authorization_grant_type is authorization-code: the password grant is unauthorized"),
-               glewlwyd: (.pass, .fail, "strict: auth-type-password-enabled=false; lax: enabled and probe-web has the password type")),
+               glewlwyd: (.fail, .fail, "strict: auth-type-password-enabled=false, but answered with a bare 403, not RFC 6749 §5.2's unsupported_grant_type or unauthorized_client, so nothing shows the grant off; lax: enabled and probe-web has the password type")),
     VerdictRow(id: "flows.client-credentials-public",
                dot: (.pass, .pass, "a public client cannot authenticate for client_credentials"),
                glewlwyd: (.pass, .pass, "a public client cannot authenticate for client_credentials")),

@@ -123,6 +123,7 @@ struct ResultsSchemaDocTests {
         result.evidence = [exchange]
         result.waiver = WaiverStatus(kind: .waived, reason: "vendor ticket", expires: "2030-01-01", source: "baseline.yaml:3:5")
         result.attempts = 2
+        result.failedStep = "redeem"
         result.position = 0
         return RunRecord(targets: [target], results: [result], started: Date(), finished: Date(), shard: Shard(index: 1, count: 2),
                          deadline: .seconds(90))

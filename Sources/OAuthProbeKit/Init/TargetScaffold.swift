@@ -55,7 +55,9 @@ public struct TargetScaffold {
 
         let scopes = Set(metadata["scopes_supported"]?.arrayOfStrings ?? [])
         let openid = scopes.isEmpty || scopes.contains("openid") ? "openid " : ""
-        let refresh = scopes.contains("offline_access") ? " offline_access" : ""
+        // Where the server gates refresh tokens on offline_access (OIDC Core §11), the clients
+        // that sign a user in must be allowed it: the probes about refresh tokens ask for it.
+        let refresh = scopes.contains(OfflineAccess.scope) ? " \(OfflineAccess.scope)" : ""
         let authMethod = authenticationMethod()
         lines += [
             "",
@@ -66,12 +68,12 @@ public struct TargetScaffold {
             "  public:",
             "    client_id: \"<public client id>\"",
             "    redirect_uri: \"<its registered redirect URI, https://…>\"",
-            "    scope: \"\(openid)<a scope it may have>\"",
+            "    scope: \"\(openid)<a scope it may have>\(refresh)\"",
             "  # A second public client, for codes and tokens replayed across clients.",
             "  public_b:",
             "    client_id: \"<second public client id>\"",
             "    redirect_uri: \"<its registered redirect URI>\"",
-            "    scope: \"\(openid)<a scope it may have>\"",
+            "    scope: \"\(openid)<a scope it may have>\(refresh)\"",
             "  # A confidential client (with a secret) allowed the authorization code and refresh token grants.",
             "  confidential:",
             "    client_id: \"<confidential client id>\"",

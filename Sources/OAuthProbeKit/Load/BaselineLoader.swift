@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 /// Reads a baseline file: a top-level `waivers:` list, each with `probe` (an id glob), an optional
-/// `target`, a `reason` and an `expires` date. Expired waivers load (they make failures count
+/// `target`, an optional `step` (the step whose expectation failed), a `reason` and an `expires` date. Expired waivers load (they make failures count
 /// again) but are warned about, so `validate` shows what needs looking at.
 public struct BaselineLoader {
     /// `YYYY-MM-DD`, the day expired waivers are measured against.
@@ -24,9 +24,13 @@ public struct BaselineLoader {
 
     private func waiver(_ node: Node, _ reader: YAMLReader) -> Waiver? {
         guard let map = reader.mapping(node, "a waiver") else { return nil }
-        map.check(reader, "waiver", allowed: ["probe", "target", "reason", "expires"], required: ["probe", "reason", "expires"])
+        map.check(reader, "waiver", allowed: ["probe", "target", "step", "reason", "expires"], required: ["probe", "reason", "expires"])
         let probe = map["probe"].flatMap { reader.string($0, "waiver probe") }
         let target = map["target"].flatMap { reader.string($0, "waiver target") }
+        let step = map["step"].flatMap { reader.string($0, "waiver step") }
+        if map["step"] == nil {
+            reader.warning(node, "waiver names no step: a new failure at another step would also be waived")
+        }
         let reason = map["reason"].flatMap { reader.string($0, "waiver reason") }
         if let reasonNode = map["reason"], reason?.trimmingCharacters(in: .whitespaces).isEmpty == true {
             reader.error(reasonNode, "waiver reason must say why the failure is accepted")
@@ -41,7 +45,7 @@ public struct BaselineLoader {
             }
         }
         guard let probe, let reason, let expires else { return nil }
-        return Waiver(probe: probe, target: target, reason: reason, expires: expires, location: reader.location(of: node))
+        return Waiver(probe: probe, target: target, step: step, reason: reason, expires: expires, location: reader.location(of: node))
     }
 
     /// A real calendar day written as `YYYY-MM-DD` (so text comparison orders days).

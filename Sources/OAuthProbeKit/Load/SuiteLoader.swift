@@ -347,7 +347,7 @@ private struct SuiteParse {
         switch keyword {
         case "authorize", "push_authorization":
             let pushOnly = keyword == "push_authorization"
-            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "code_verifier", "extra", "client_auth"]
+            map.check(reader, keyword, allowed: ["client", "client_id", "redirect_uri", "response_type", "scope", "pkce", "code_verifier", "extra", "client_auth", "offline"]
                         + (pushOnly ? [] : ["browser", "par", "request_uri"]), required: ["client"])
             guard let client = role() else { return nil }
             let pkce = map["pkce"].flatMap { reader.oneOf($0, "authorize.pkce", PKCEMode.self) } ?? .s256
@@ -361,6 +361,7 @@ private struct SuiteParse {
                                                  responseType: value("response_type"), scope: value("scope"), pkce: pkce, extra: extra)
             parameters.browser = map["browser"].flatMap { reader.oneOf($0, "authorize.browser", BrowserKind.self) } ?? .signedIn
             parameters.codeVerifier = value("code_verifier")
+            parameters.offline = map["offline"].flatMap { reader.bool($0, "\(keyword).offline") } ?? false
             if let node = map["code_verifier"], pkce == .none { reader.error(node, "authorize.code_verifier: needs PKCE (pkce S256 or plain)") }
             pushedRequest(map, keyword, into: &parameters, scope: scope)
             return pushOnly ? .pushAuthorization(parameters) : .authorize(parameters)
@@ -442,7 +443,7 @@ private struct SuiteParse {
         if let node = map["request_uri"] {
             if parameters.par == true { reader.error(node, "authorize: give 'par: true' (push this request) or 'request_uri' (one pushed before), not both") }
             // The browser sends client_id and the request_uri alone (RFC 9126 §4): nothing else would go out.
-            let unsent = ["redirect_uri", "response_type", "scope", "pkce", "code_verifier", "extra"].filter { map[$0] != nil }
+            let unsent = ["redirect_uri", "response_type", "scope", "pkce", "code_verifier", "extra", "offline"].filter { map[$0] != nil }
             if !unsent.isEmpty {
                 reader.error(node, "authorize.request_uri: the browser sends client_id and request_uri only, so \(unsent.joined(separator: ", ")) would not be sent")
             }
@@ -655,7 +656,7 @@ private struct ReferenceScope {
     /// The earlier steps marked `shared`.
     var sharedSteps: [String: String] = [:]
 
-    static let clientFields = ["client_id", "redirect_uri", "scope"]
+    static let clientFields = ["client_id", "redirect_uri", "scope", "api_scope"]
     static let targetFields = ["issuer", "name", "unallowed_scope"]
     static let policyFields = ["max_access_token_lifetime", "require_iss_parameter", "refresh_reuse_grace_seconds", "max_code_lifetime"]
     static let secondResourceFields = ["url", "scope"]

@@ -7,21 +7,32 @@ public struct Waiver: Sendable, Hashable {
     public var probe: String
     /// A target name glob; nil waives the probe on every target.
     public var target: String?
+    /// The step whose expectation failed, the one failure accepted: a failure at another step of
+    /// the probe is a new finding. Nil accepts any failure of the probe.
+    public var step: String?
     public var reason: String
     /// The last day the waiver holds (`2026-06-30`), in UTC.
     public var expires: String
     public var location: SourceLocation
 
-    public init(probe: String, target: String?, reason: String, expires: String, location: SourceLocation) {
+    public init(probe: String, target: String?, step: String? = nil, reason: String, expires: String, location: SourceLocation) {
         self.probe = probe
         self.target = target
+        self.step = step
         self.reason = reason
         self.expires = expires
         self.location = location
     }
 
-    /// An exact name matches too: in a glob, `[host-case]` would be a character class.
+    /// The waiver speaks of this result: its probe (an exact name matches too: in a glob,
+    /// `[host-case]` would be a character class) on its target, and for a failure, the step
+    /// that failed, when the waiver names one.
     public func matches(_ result: ProbeResult) -> Bool {
+        names(result) && (step == nil || result.verdict != .fail || result.failedStep == step)
+    }
+
+    /// The waiver names this result's probe and target, whatever failed.
+    func names(_ result: ProbeResult) -> Bool {
         [result.probeID, result.displayID].contains { probe == $0 || Self.glob(probe, $0) }
             && (target.map { Self.glob($0, result.target) } ?? true)
     }
@@ -79,7 +90,8 @@ public struct Baseline: Sendable {
 
     /// The results with waivers applied: a waived failure becomes a skip (not counted by the exit
     /// status), an expired waiver leaves the failure standing with a note, and a waived probe that
-    /// passes is marked stale. The first matching waiver wins, as in the file's order.
+    /// passes is marked stale. The first matching waiver wins, as in the file's order; a waiver
+    /// that names a step waives a failure at that step only.
     public func apply(to results: [ProbeResult], today: String) -> [ProbeResult] {
         results.map { result in
             guard let waiver = waivers.first(where: { $0.matches(result) }) else { return result }
@@ -102,8 +114,8 @@ public struct Baseline: Sendable {
         }
     }
 
-    /// Waivers that matched no result: a typo in an id, or a probe since removed.
+    /// Waivers that named no result: a typo in an id, or a probe since removed.
     public func unused(by results: [ProbeResult]) -> [Waiver] {
-        waivers.filter { waiver in !results.contains(where: waiver.matches) }
+        waivers.filter { waiver in !results.contains(where: waiver.names) }
     }
 }

@@ -13,8 +13,15 @@ public enum JSONValue: Sendable, Hashable, Codable {
         try? JSONDecoder().decode(JSONValue.self, from: data)
     }
 
+    /// A member of an object; a member whose value is `null` is no value, as servers mean it
+    /// (`"refresh_token": null` issues no refresh token).
     public subscript(key: String) -> JSONValue? {
-        if case .object(let object) = self { object[key] } else { nil }
+        if case .object(let object) = self, let value = object[key], value != .null { value } else { nil }
+    }
+
+    /// The members of an object that have a value: `null` ones left out, as the subscript does.
+    public var members: [String: JSONValue]? {
+        if case .object(let object) = self { object.filter { $0.value != .null } } else { nil }
     }
 
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }

@@ -121,6 +121,9 @@ public struct AuthorizeParameters: Sendable {
     public var requestURI: Template?
     /// How the push authenticates the client (with `par` and `push_authorization`).
     public var clientAuth: ClientAuthentication = .registered
+    /// Ask as a client that wants a refresh token (OIDC Core §11): where the metadata lists
+    /// `offline_access`, that scope is added and `prompt=consent` sent.
+    public var offline = false
 
     public init(client: ClientRole, clientID: Template? = nil, redirectURI: Template? = nil, responseType: Template? = nil,
                 scope: Template? = nil, pkce: PKCEMode = .s256, extra: [(name: String, value: Template)] = []) {

@@ -82,6 +82,8 @@ public struct ProbeResult: Sendable {
     public var verdict: Verdict
     /// Why: for a failure, expected versus actual; for error and skip, what was missing.
     public var message: String
+    /// For a failure, the step whose expectation did not hold: a waiver may name it.
+    public var failedStep: String? = nil
     public var evidence: [RecordedExchange]
     public var duration: Duration
     public var location: SourceLocation

@@ -21,14 +21,21 @@ struct CompactJWT {
 
     var algorithm: String? { header["alg"]?.stringValue }
 
-    /// The same claims under `{"alg":"none"}` with an empty signature (RFC 7519 §6.1): a
-    /// resource that accepts it verifies nothing.
+    /// The same claims under the same header with `alg` set to `none`, and an empty signature
+    /// (RFC 7519 §6.1): a resource that accepts it verifies nothing. `kid`, `typ` and every other
+    /// member stay, so a resource that refuses a token for lacking them is not mistaken for one
+    /// that refuses the forgery.
     var withAlgorithmNone: String {
-        let header = Base64URL.encode(Data(#"{"alg":"none","typ":"JWT"}"#.utf8))
-        return "\(header).\(parts[1])."
+        guard case .object(var members) = header else { return "" }
+        members["alg"] = .string("none")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // A JSON object of plain values always encodes.
+        let encoded = try! encoder.encode(JSONValue.object(members))
+        return "\(Base64URL.encode(encoded)).\(parts[1])."
     }
 
-    /// The token with one character of its signature changed.
+    /// The token with one character of its signature changed; header and claims as they were.
     var withTamperedSignature: String {
         "\(parts[0]).\(parts[1]).\(Self.alterFirstCharacter(of: parts[2]))"
     }

@@ -68,12 +68,16 @@ struct IDTokenCheck {
         guard let algorithm = jwt.algorithm, algorithm != "none" else { return "invalid" }
         // A symmetric signature cannot be checked with a public key set.
         if algorithm.hasPrefix("HS") { return "no-key" }
-        var candidates = Self.signingKeys(in: jwks)
-        if let kid = jwt.header["kid"]?.stringValue { candidates = candidates.filter { $0["kid"]?.stringValue == kid } }
-        // Key by key: one key jwt-kit cannot read must not hide the others.
+        let candidates = Self.candidateKeys(for: jwt, in: Self.signingKeys(in: jwks))
+        // Key by key: one key jwt-kit cannot read must not hide the others. jwt-kit files keys
+        // by kid, so a key without one is filed under a name of our own.
         let keys = JWTKeyCollection()
         var added = 0
-        for key in candidates {
+        for (index, var key) in candidates.enumerated() {
+            if case .object(var members) = key, members["kid"] == nil {
+                members["kid"] = .string("oauthprobe-unnamed-key-\(index)")
+                key = .object(members)
+            }
             guard let set = try? JSONEncoder().encode(JSONValue.object(["keys": .array([key])])),
                   (try? await keys.add(jwksJSON: String(decoding: set, as: UTF8.self))) != nil else { continue }
             added += 1
@@ -87,13 +91,35 @@ struct IDTokenCheck {
         }
     }
 
+    /// The keys that may have signed the token. A token with a `kid` names its key; a token
+    /// without one, or a set whose only key of the right type has none (RFC 7517 §4.5: `kid` is
+    /// optional), leaves the keys of the type its `alg` needs.
+    static func candidateKeys(for jwt: CompactJWT, in keys: [JSONValue]) -> [JSONValue] {
+        let fitting = keys.filter { $0["kty"]?.stringValue == keyType(for: jwt.algorithm) }
+        guard let kid = jwt.header["kid"]?.stringValue else { return fitting }
+        let named = keys.filter { $0["kid"]?.stringValue == kid }
+        if !named.isEmpty { return named }
+        let unnamed = fitting.filter { $0["kid"] == nil }
+        return fitting.count == 1 ? unnamed : []
+    }
+
+    /// The JWK `kty` that signs with this JWS `alg` (RFC 7518 §3.1, RFC 8037 §3.1).
+    static func keyType(for algorithm: String?) -> String? {
+        switch algorithm?.prefix(2) {
+        case "RS", "PS": "RSA"
+        case "ES": "EC"
+        case "Ed": "OKP"
+        default: nil
+        }
+    }
+
     /// The keys of a JWKS that can check a signature: public keys of the kinds jwt-kit reads
-    /// (RSA, EC, Ed25519) with a `kid`, not marked for encryption. Others (`oct`, X25519,
-    /// `use: enc`, keys with no `kid`) are passed over, as a relying party would.
+    /// (RSA, EC, Ed25519), not marked for encryption. Others (`oct`, X25519, `use: enc`) are
+    /// passed over, as a relying party would.
     static func signingKeys(in jwks: Data) -> [JSONValue] {
         guard case .array(let keys)? = JSONValue.parse(jwks)?["keys"] else { return [] }
         return keys.filter { key in
-            guard key["kid"]?.stringValue != nil, key["use"]?.stringValue != "enc" else { return false }
+            guard key["use"]?.stringValue != "enc" else { return false }
             switch key["kty"]?.stringValue {
             case "RSA", "EC": return true
             case "OKP": return key["crv"]?.stringValue == "Ed25519"

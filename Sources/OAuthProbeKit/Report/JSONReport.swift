@@ -51,6 +51,8 @@ public struct ResultsDocument: Codable, Sendable {
         public var severity: Severity
         public var verdict: Verdict
         public var message: String
+        /// For a failure, the step whose expectation did not hold (what a waiver's `step` names).
+        public var failedStep: String?
         public var durationSeconds: Double
         public var location: Location
         public var waiver: WaiverStatus?
@@ -91,7 +93,7 @@ public enum JSONReport {
             results: record.results.map { result in
                 .init(target: result.target, suite: result.suite, id: result.probeID, variant: result.variant, name: result.displayID,
                       title: result.title, practice: result.practice, refs: result.refs, severity: result.severity,
-                      verdict: result.verdict, message: result.message, durationSeconds: Double(ReportText.seconds(result.duration))!,
+                      verdict: result.verdict, message: result.message, failedStep: result.failedStep, durationSeconds: Double(ReportText.seconds(result.duration))!,
                       location: location(result.location), waiver: result.waiver, attempts: result.attempts,
                       reproduce: ReportText.replay(of: result.evidence), evidence: result.evidence, position: result.position)
             },

@@ -26,6 +26,7 @@ extension ProbeResult {
                   duration: .milliseconds(Int((entry.durationSeconds * 1_000).rounded())),
                   location: SourceLocation(entry.location), waiver: entry.waiver, position: entry.position)
         attempts = entry.attempts ?? 1
+        failedStep = entry.failedStep
     }
 }
 

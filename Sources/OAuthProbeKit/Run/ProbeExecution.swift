@@ -19,10 +19,12 @@ struct ProbeExecution {
         let started = ContinuousClock.now
         let session = ProbeSession(shared: shared, settings: settings)
         var serverFailure: ServerFailure?
-        let (verdict, message) = await verdict(session: session, serverFailure: &serverFailure)
+        var failedStep: String?
+        let (verdict, message) = await verdict(session: session, serverFailure: &serverFailure, failedStep: &failedStep)
         var result = Self.result(of: item, on: target, verdict: verdict, message: session.redactor.redact(message),
                                  evidence: session.evidence, duration: ContinuousClock.now - started)
         result.serverFailure = verdict == .error ? serverFailure : nil
+        result.failedStep = verdict == .fail ? failedStep : nil
         return result
     }
 
@@ -42,8 +44,9 @@ struct ProbeExecution {
     }
 
     /// The verdict and its reason; `serverFailure` learns whether the server (or the network)
-    /// failed, which makes the probe worth another attempt alone.
-    private func verdict(session: ProbeSession, serverFailure: inout ServerFailure?) async -> (Verdict, String) {
+    /// failed, which makes the probe worth another attempt alone, and `failedStep` which step's
+    /// expectation did not hold (what a waiver names).
+    private func verdict(session: ProbeSession, serverFailure: inout ServerFailure?, failedStep: inout String?) async -> (Verdict, String) {
         if let reason = item.skipReason { return (.skip, reason) }
         if let discoveryFailure { return (.error, "metadata discovery failed: \(discoveryFailure)") }
         let missing = item.probe.endpoints.filter { endpoints.url($0) == nil }
@@ -121,7 +124,9 @@ struct ProbeExecution {
                 }
                 switch try judge(step.expect, outcome, context) {
                 case .undecided(let reason): return (.error, "step '\(step.name)': \(reason), so no verdict (\(outcome.summary))")
-                case .unmet(let failed): return (.fail, "step '\(step.name)': " + describe(failed, outcome))
+                case .unmet(let failed):
+                    failedStep = step.name
+                    return (.fail, "step '\(step.name)': " + describe(failed, outcome))
                 case .met: break
                 }
                 notes.append("\(step.name): \(outcome.summary)")
@@ -179,7 +184,7 @@ struct ProbeExecution {
             parts += [try rendered("client_id", p.clientID), try rendered("redirect_uri", p.redirectURI),
                       try rendered("response_type", p.responseType), try rendered("scope", p.scope),
                       try rendered("code_verifier", p.codeVerifier), "pkce=\(p.pkce.rawValue)", "browser=\(p.browser.rawValue)"]
-            parts += ["par=\(p.par.map(String.init) ?? "-")", "push_client_auth=\(p.clientAuth.rawValue)"]
+            parts += ["par=\(p.par.map(String.init) ?? "-")", "push_client_auth=\(p.clientAuth.rawValue)", "offline=\(p.offline)"]
             parts += try p.extra.map { try rendered($0.name, $0.value) }
         case .token(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", "from=\(p.from.flatMap { keys[$0] } ?? "-")"]
         case .clientCredentials(let p): parts += ["client_auth=\(p.clientAuth.rawValue)", try rendered("scope", p.scope)]
@@ -336,7 +341,7 @@ struct ProbeExecution {
 
         case .clientCredentials(let parameters):
             var form = [("grant_type", "client_credentials")]
-            let scope = try parameters.scope.map(context.render) ?? client(parameters.client).scope
+            let scope = try parameters.scope.map(context.render) ?? Self.serviceScope(of: client(parameters.client), role: parameters.client)
             if let scope { form.append(("scope", scope)) }
             return try await grant(form, role: parameters.client, authentication: parameters.clientAuth, requestedScope: scope,
                                    dpop: parameters.dpop)
@@ -422,7 +427,9 @@ struct ProbeExecution {
         let clientID = try parameters.clientID.map(context.render) ?? client.clientID
         let responseType = try parameters.responseType.map(context.render) ?? "code"
         let responseTypes = Set(Evaluation.words(responseType))
-        let scope = try parameters.scope.map(context.render) ?? Self.defaultScope(of: client, role: parameters.client, responseTypes: responseTypes)
+        var scope = try parameters.scope.map(context.render) ?? Self.defaultScope(of: client, role: parameters.client, responseTypes: responseTypes)
+        let offline = parameters.offline && OfflineAccess.offered(by: endpoints.metadata)
+        if offline { scope = OfflineAccess.adding(to: scope) }
         let state = Base64URL.randomToken()
         // PKCE belongs to the code: a response type without one sends none, so an attack on the
         // response type differs from its control in the response type alone.
@@ -442,6 +449,8 @@ struct ProbeExecution {
             session.redactor.remember(pkce.verifier)
         }
         for extra in parameters.extra { query.append((extra.name, try context.render(extra.value))) }
+        // OIDC Core §11: offline_access is ignored unless consent is asked for.
+        if offline, !parameters.extra.contains(where: { $0.name == "prompt" }) { query.append(("prompt", "consent")) }
 
         let signedOut = parameters.browser == .signedOut
         let actor: Actor = signedOut ? .signedOutBrowser : .browser
@@ -617,14 +626,27 @@ struct ProbeExecution {
 
     /// The scope an authorization request asks for unless the step says otherwise: the
     /// client's. `response_type=token` is no OpenID Connect flow, so it asks for the client's
-    /// other scopes; a client with none makes the request pointless.
+    /// API scopes (IdentityServer refuses identity scopes there).
     static func defaultScope(of client: Client, role: ClientRole, responseTypes: Set<String>) throws -> String? {
-        guard responseTypes == ["token"], let scope = client.scope else { return client.scope }
-        let plain = Evaluation.words(scope).filter { $0 != "openid" }
-        if plain.isEmpty {
-            throw ProbeSkip("response_type=token may not ask for openid (it is no OpenID Connect flow) and the \(role.rawValue) client has no other scope")
+        guard responseTypes == ["token"] else { return client.scope }
+        return try apiScope(of: client, role: role, because: "response_type=token is no OpenID Connect flow")
+    }
+
+    /// The scope a client_credentials grant asks for unless the step says otherwise: the
+    /// client's API scopes, as there is no user for identity scopes to speak of.
+    static func serviceScope(of client: Client, role: ClientRole) throws -> String? {
+        try apiScope(of: client, role: role, because: "client_credentials has no user")
+    }
+
+    /// The client's scope without identity scopes; none when it names no scope (the server's
+    /// default for it). A client with identity scopes alone makes the request pointless.
+    private static func apiScope(of client: Client, role: ClientRole, because reason: String) throws -> String? {
+        guard let scope = client.scope else { return nil }
+        let api = IdentityScopes.apiScopes(of: scope)
+        if api.isEmpty {
+            throw ProbeSkip("\(reason), so it may not ask for identity scopes (\(scope)), and the \(role.rawValue) client has no other scope")
         }
-        return plain.joined(separator: " ")
+        return api.joined(separator: " ")
     }
 
     /// The browser was sent off the identity server, to `destination` with `parameters`: an
@@ -652,22 +674,13 @@ struct ProbeExecution {
         }
     }
 
-    /// Codes and tokens the server hands out complete what a token answer says: the scope the
-    /// token really carries when the answer leaves it out (RFC 6749 §5.1), and a lifetime from a
-    /// JWT's `exp` when there is no `expires_in`.
+    /// What a token answer says is completed, and corrected, by what the token itself shows: a
+    /// JWT's `exp` and scope claim decide (`AccessTokenClaims`); an answer that leaves out
+    /// `scope` (RFC 6749 §5.1) about an opaque token is completed by introspection.
     private func complete(_ outcome: inout StepOutcome, role: ClientRole, step: String, session: ProbeSession) async throws {
         let token = outcome.fields["access_token"] ?? ""
-        let claims = CompactJWT(token)?.claims
-        if outcome.fields["expires_in"] == nil, case .number(let expiry)? = claims?["exp"] {
-            outcome.fields["expires_in"] = String(Int((expiry - Date().timeIntervalSince1970).rounded()))
-            outcome.summary += " (no expires_in; the JWT's exp is \(outcome.fields["expires_in"]!) s away)"
-        }
+        if let claims = CompactJWT(token)?.claims { AccessTokenClaims.adopt(claims, into: &outcome, now: Date()) }
         guard outcome.fields["scope"] == nil else { return }
-        if let claimed = claims?["scope"]?.stringValue ?? claims?["scp"].flatMap({ $0.arrayOfStrings?.joined(separator: " ") ?? $0.stringValue }) {
-            outcome.fields["scope"] = claimed
-            outcome.summary += " (no scope in the answer; the token's scope claim: \(claimed))"
-            return
-        }
         if let introspected = try await introspectedScope(of: token, role: role, step: step, session: session) {
             outcome.fields["scope"] = introspected
             outcome.summary += " (no scope in the answer; introspection: \(introspected))"
@@ -687,15 +700,13 @@ struct ProbeExecution {
         return answer.fields["scope"]
     }
 
-    /// The response as an outcome: JSON fields flattened, and a summary that names the fields
-    /// present but never shows a token's value.
+    /// The response as an outcome: JSON fields flattened (a `null` one is absent), and a
+    /// summary that names the fields present but never shows a token's value.
     static func outcome(of response: HTTPResponse) -> StepOutcome {
         var outcome = StepOutcome(status: response.status, headers: response.headers, summary: "")
         outcome.json = JSONValue.parse(response.body)
         outcome.bodyLength = response.body.count
-        if case .object(let object)? = outcome.json {
-            for (key, value) in object { outcome.fields[key] = value.text }
-        }
+        for (key, value) in outcome.json?.members ?? [:] { outcome.fields[key] = value.text }
         // Status and error together: what a probe compares when two answers must differ.
         outcome.fields["answer"] = outcome.answer
         let tokens = ["access_token", "refresh_token", "id_token"].filter { outcome.fields[$0] != nil }

@@ -61,6 +61,13 @@ struct TemplateContext {
             case "client_id": return client.clientID
             case "redirect_uri": return client.redirectURI
             case "scope": return client.scope
+            case "api_scope":
+                // For grants without a user: the client's scope without the identity scopes.
+                let api = IdentityScopes.apiScopes(of: client.scope ?? "")
+                if api.isEmpty {
+                    throw ProbeSkip("the \(role.rawValue) client has no scope but identity scopes (\(client.scope ?? "none")), and a grant without a user asks for API scopes only")
+                }
+                return api.joined(separator: " ")
             default: return nil
             }
         case ("variant", 2):
