@@ -25,16 +25,11 @@ struct OfflineAccessTests {
         #expect(OfflineAccess.adding(to: scope) == expected)
     }
 
-    /// Probes in files others edit, which still read a refresh token without asking for one.
-    static let pending: Set<String> = [
-        "code.replay-revokes-tokens", // Suites/redirect-uris.yaml: its authorize step should say offline: true
-    ]
-
     @Test("every probe that reads a refresh token from a code it redeems asks for one at authorize")
     func refreshProbesAskOffline() {
         let suites = SuiteLoader().load(paths: [TestSupport.suitesFolder]).suites
         var checked = 0
-        for probe in suites.flatMap(\.probes) where !Self.pending.contains(probe.id) {
+        for probe in suites.flatMap(\.probes) {
             let referenced = probe.references.filter { $0.path.count >= 2 && $0.path[1] == "refresh_token" }.map { $0.path[0] }
             let conditioned = probe.steps.flatMap(\.when).filter { $0.subject == .field("refresh_token") }.compactMap(\.step)
             let required = probe.steps.filter { $0.require.contains { $0.subject == .field("refresh_token") } }.map(\.name)
