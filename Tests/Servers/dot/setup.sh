@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install, configure and seed the django-oauth-toolkit fixture (all three modes). Idempotent.
+# Install, configure and seed the django-oauth-toolkit fixture (all four modes). Idempotent.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -93,7 +93,7 @@ chmod 600 "$TLS"/*.key
 chmod 644 "$TLS/ca.pem" "$TLS/server.pem" "$TLS/mutants.pem"
 
 # --- OIDC signing keys (one per mode) ---------------------------------------------------
-for mode in hardened permissive mutants; do
+for mode in hardened permissive mutants mfa; do
     key="$STATE/oidc/$mode.pem"
     if ! openssl pkey -in "$key" -noout >/dev/null 2>&1; then
         openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" >/dev/null 2>&1 \
@@ -116,12 +116,31 @@ new_secret user-password 24
 for role in confidential confidential_b service disabled; do
     new_secret "$role" 48
 done
+# probe-user's TOTP secret (the mfa mode's authenticator app): 20 random bytes in base32,
+# upper case, no padding, no newline. Kept while it is valid base32 of 10 to 40 bytes.
+totp_ok() {
+    "$PY" - "$STATE/secrets/user-totp" <<'PYEOF' >/dev/null 2>&1
+import base64, re, sys
+value = open(sys.argv[1]).read()
+if not re.fullmatch(r"[A-Z2-7]+", value):
+    sys.exit(1)
+key = base64.b32decode(value + "=" * (-len(value) % 8))
+sys.exit(0 if 10 <= len(key) <= 40 else 1)
+PYEOF
+}
+if ! totp_ok; then
+    "$PY" -c 'import base64,secrets,sys; sys.stdout.write(base64.b32encode(secrets.token_bytes(20)).decode().rstrip("="))' \
+        >"$STATE/secrets/user-totp.tmp"
+    mv "$STATE/secrets/user-totp.tmp" "$STATE/secrets/user-totp"
+    totp_ok || die "cannot write state/secrets/user-totp"
+fi
+chmod 600 "$STATE/secrets/user-totp"
 
 # --- databases: migrate + seed (upsert from the secret files) --------------------------
 settings_module() {  # $1 mode
     if [[ "$1" == mutants ]]; then echo mutants.settings; else echo dotserver.settings; fi
 }
-for mode in hardened permissive mutants; do
+for mode in hardened permissive mutants mfa; do
     out="$(mktemp)"
     if ! (cd "$HERE" && export OAUTHPROBE_DOT_MODE="$mode" DJANGO_SETTINGS_MODULE="$(settings_module "$mode")" \
           && "$PY" manage.py migrate --noinput -v 0 >"$out" 2>&1 \

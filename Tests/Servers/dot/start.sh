@@ -8,6 +8,8 @@
 #                    front (mutants/front.py) on 127.0.0.1:8404 and 127.0.0.2:8404 relays TLS to the
 #                    gunicorn "mutants" (127.0.0.1:8406) and plain http to "mutants-plain" (127.0.0.1:8407,
 #                    which also listens on 127.0.0.1:8405 and 127.0.0.2:80); see mutants/settings.py
+#   mfa:             https://127.0.0.1:8409  (the hardened settings with identifier-first sign-in and a
+#                    TOTP second factor, its own database, key and cookies; see dotserver/mfa.py)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,7 +20,8 @@ PY="$HERE/.venv/bin/python"
 die() { echo "dot/start.sh: $*" >&2; exit 1; }
 
 [[ -x "$GUNICORN" && -s "$STATE/db-hardened.sqlite3" && -s "$STATE/db-permissive.sqlite3" \
-    && -s "$STATE/db-mutants.sqlite3" && -s "$STATE/tls/mutants.pem" ]] \
+    && -s "$STATE/db-mutants.sqlite3" && -s "$STATE/tls/mutants.pem" \
+    && -s "$STATE/db-mfa.sqlite3" && -s "$STATE/secrets/user-totp" ]] \
     || die "not set up: run $HERE/setup.sh first"
 mkdir -p "$STATE/logs" "$STATE/run"
 
@@ -37,6 +40,7 @@ name, ca = sys.argv[1], sys.argv[2]
 tls = ssl.create_default_context(cafile=ca)
 url, ctx, issuer = {
     "hardened": ("https://127.0.0.1:8401/o/.well-known/openid-configuration", tls, "https://127.0.0.1:8401/o"),
+    "mfa": ("https://127.0.0.1:8409/o/.well-known/openid-configuration", tls, "https://127.0.0.1:8409/o"),
     "permissive": ("http://127.0.0.1:8402/o/.well-known/openid-configuration", None, "http://127.0.0.1:8402/o"),
     "permissive-tls": ("https://127.0.0.1:8403/o/.well-known/openid-configuration", tls, "http://127.0.0.1:8402/o"),
     "mutants": ("https://127.0.0.1:8406/m/clean/o/.well-known/openid-configuration", tls, "https://127.0.0.1:8404/m/clean/o"),
@@ -142,10 +146,12 @@ start_mutants() {
 start_one hardened hardened 8401 tls
 start_one permissive permissive 8402 plain
 start_one permissive-tls permissive 8403 tls
+start_one mfa mfa 8409 tls
 start_mutants
 wait_ready hardened
 wait_ready permissive
 wait_ready permissive-tls
+wait_ready mfa
 wait_ready mutants-plain
 wait_ready mutants
 wait_ready mutants-front

@@ -27,6 +27,7 @@ stop_one() {  # $1 mode
 stop_one hardened
 stop_one permissive
 stop_one permissive-tls
+stop_one mfa
 stop_one mutants-front
 stop_one mutants
 stop_one mutants-plain

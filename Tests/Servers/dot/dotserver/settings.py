@@ -1,11 +1,13 @@
 """Settings for the oauthprobe django-oauth-toolkit (DOT 3.4.1) fixture.
 
-One settings module, two deployments chosen by the environment variable
+One settings module, three deployments chosen by the environment variable
 OAUTHPROBE_DOT_MODE:
 
 * ``hardened``   https://127.0.0.1:8401 (TLS by gunicorn), every RFC 9700 switch of DOT on.
 * ``permissive`` http://127.0.0.1:8402, the switches left (or set) the way a careless
   operator leaves them.
+* ``mfa``        https://127.0.0.1:8409, the hardened settings with identifier-first sign-in
+  and a TOTP second factor (django-otp's TOTP plugin; dotserver/mfa.py has the pages).
 
 A third, ``mutants`` (https://127.0.0.1:8404), starts from the hardened settings here and is
 completed by mutants/settings.py (DJANGO_SETTINGS_MODULE=mutants.settings).
@@ -24,11 +26,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = BASE_DIR / "state"
 
 MODE = os.environ.get("OAUTHPROBE_DOT_MODE", "")
-if MODE not in ("hardened", "permissive", "mutants"):
-    raise ImproperlyConfigured("OAUTHPROBE_DOT_MODE must be 'hardened', 'permissive' or 'mutants'")
-HARDENED = MODE in ("hardened", "mutants")
+if MODE not in ("hardened", "permissive", "mutants", "mfa"):
+    raise ImproperlyConfigured("OAUTHPROBE_DOT_MODE must be 'hardened', 'permissive', 'mutants' or 'mfa'")
+HARDENED = MODE in ("hardened", "mutants", "mfa")
+# Identifier-first sign-in with a TOTP second factor (django-otp), and an authorization
+# endpoint that asks for an OTP-verified user (dotserver/mfa.py).
+MFA = MODE == "mfa"
 
-PORT = {"hardened": 8401, "permissive": 8402, "mutants": 8404}[MODE]
+PORT = {"hardened": 8401, "permissive": 8402, "mutants": 8404, "mfa": 8409}[MODE]
 ORIGIN = f"https://127.0.0.1:{PORT}" if HARDENED else f"http://127.0.0.1:{PORT}"
 ISSUER = f"{ORIGIN}/o"
 
@@ -63,6 +68,23 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if MFA:
+    # django-otp and its TOTP devices, only in this mode (its tables exist only in db-mfa).
+    INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+    # After AuthenticationMiddleware: sets request.user.otp_device and user.is_verified().
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "django_otp.middleware.OTPMiddleware",
+    )
+    # django-otp's TOTP defaults are kept: 30 s step, 6 digits, SHA-1, one step of tolerance
+    # each way, drift sync on (OTP_TOTP_SYNC), throttling factor 1 (1, 2, 4, ... s after each
+    # failed code). The issuer only names the account in the device's otpauth:// URL.
+    OTP_TOTP_ISSUER = "oauthprobe DOT mfa"
+# The authorization endpoint refuses a user whose session has no verified OTP device.
+OTP_REQUIRED = MFA
+# How long the password step stays good for the code step (seconds).
+MFA_PASSWORD_STEP_SECONDS = 300
 
 ROOT_URLCONF = "dotserver.urls"
 WSGI_APPLICATION = "dotserver.wsgi.application"

@@ -2,7 +2,13 @@
 
 Reads the plaintext secrets from state/secrets/ (written by setup.sh) and stores them
 the way DOT does (hashed by ClientSecretField). Prints nothing secret.
+
+In the mfa mode probe-user also gets a confirmed django-otp TOTPDevice whose key is
+state/secrets/user-totp (base32 there, hex in the database); see seed_totp_device.
 """
+
+import base64
+import binascii
 
 from pathlib import Path
 
@@ -31,6 +37,7 @@ CLIENTS = [
 ]
 
 USERNAME = "probe-user"
+TOTP_DEVICE_NAME = "authenticator app"
 
 
 def _read_secret(name):
@@ -56,6 +63,9 @@ class Command(BaseCommand):
         user.is_staff = False
         user.is_superuser = False
         user.save()
+
+        if settings.MFA:
+            seed_totp_device(user, _read_secret("user-totp"))
 
         for role, client_id, client_type, grant, redirect_uri, scopes, skip, enabled in CLIENTS:
             app = Application.objects.filter(client_id=client_id).first()
@@ -89,3 +99,38 @@ class Command(BaseCommand):
             # wildcards and the algorithm rules.
             app.full_clean()
             app.save()
+
+
+def seed_totp_device(user, secret_b32):
+    """Give ``user`` one confirmed TOTPDevice whose key is ``secret_b32`` (RFC 4648 base32).
+
+    django-otp's defaults otherwise: 30 s step, t0 0, 6 digits, HMAC-SHA-1, tolerance 1.
+    A re-seed keeps ``last_t`` (a code already used stays used) unless the key changed, and
+    clears drift and throttling (a test run starts from a clock in step and no lock-out).
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    try:
+        key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8), casefold=False)
+    except (binascii.Error, ValueError):
+        raise CommandError("state/secrets/user-totp is not base32 (upper case, no padding)")
+    if not 10 <= len(key) <= 40:
+        raise CommandError("state/secrets/user-totp must hold 10 to 40 bytes")
+    hex_key = key.hex()
+    devices = list(TOTPDevice.objects.filter(user=user).order_by("pk"))
+    device = devices[0] if devices else TOTPDevice(user=user)
+    for extra in devices[1:]:
+        extra.delete()
+    if device.key != hex_key:
+        device.key = hex_key
+        device.last_t = -1
+    device.name = TOTP_DEVICE_NAME
+    device.confirmed = True
+    device.step = 30
+    device.t0 = 0
+    device.digits = 6
+    device.tolerance = 1
+    device.drift = 0
+    device.throttle_reset(commit=False)
+    device.full_clean()
+    device.save()
