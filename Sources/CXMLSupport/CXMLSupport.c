@@ -228,8 +228,18 @@ typedef struct {
     bool first_button;
 } form_out;
 
+static void emit_field(oap_buf *b, bool *first, const char *name, const char *type,
+                       const char *value, bool checked, bool disabled, const char *label, xmlNodePtr input);
+
 static void emit_control(oap_buf *b, bool *first, const char *name, const char *type,
                          const char *value, bool checked, bool disabled, const char *label) {
+    emit_field(b, first, name, type, value, checked, disabled, label, NULL);
+}
+
+/// A control with the attributes that tell what it is for (`autocomplete`, `inputmode`,
+/// `placeholder`) when it is an input.
+static void emit_field(oap_buf *b, bool *first, const char *name, const char *type,
+                       const char *value, bool checked, bool disabled, const char *label, xmlNodePtr input) {
     if (!*first) buf_append(b, ",", 1);
     *first = false;
     buf_append(b, "{", 1);
@@ -239,6 +249,15 @@ static void emit_control(oap_buf *b, bool *first, const char *name, const char *
     json_key(b, "checked"); buf_puts(b, checked ? "true" : "false"); buf_append(b, ",", 1);
     json_key(b, "disabled"); buf_puts(b, disabled ? "true" : "false"); buf_append(b, ",", 1);
     json_key(b, "label"); json_string(b, label ? label : "");
+    static const char *const hints[] = {"autocomplete", "inputmode", "placeholder", "id"};
+    for (size_t i = 0; input && i < sizeof hints / sizeof hints[0]; i++) {
+        char *hint = attr(input, hints[i]);
+        if (!hint) continue;
+        buf_append(b, ",", 1);
+        json_key(b, hints[i]);
+        json_string(b, hint);
+        xmlFree(hint);
+    }
     buf_append(b, "}", 1);
 }
 
@@ -256,8 +275,8 @@ static void emit_input(form_out *out, xmlNodePtr n) {
         bool checkable = strcmp(t, "checkbox") == 0 || strcmp(t, "radio") == 0;
         // A checkbox or radio without value submits "on", as browsers do.
         const char *v = value ? value : (checkable ? "on" : "");
-        emit_control(&out->fields, &out->first_field, name, t, v,
-                     checkable && has_attr(n, "checked"), disabled, "");
+        emit_field(&out->fields, &out->first_field, name, t, v,
+                   checkable && has_attr(n, "checked"), disabled, "", n);
     }
     if (name) xmlFree(name);
     if (type) xmlFree(type);

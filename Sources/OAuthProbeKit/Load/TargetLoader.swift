@@ -76,10 +76,10 @@ private struct TargetParse {
             }
         }
         if let node = map["user"], let user = reader.mapping(node, "user") {
-            user.check(reader, "user", allowed: ["username", "password"], required: ["username", "password"])
+            user.check(reader, "user", allowed: ["username", "password", "totp"], required: ["username", "password"])
             if let username = user["username"].flatMap({ substituted($0, "user.username")?.value }),
                let password = user["password"].flatMap({ secret($0, "user.password") }) {
-                target.user = UserCredentials(username: username, password: password)
+                target.user = UserCredentials(username: username, password: password, totp: user["totp"].flatMap(totp))
             }
         }
         if let node = map["login"] { target.login = login(node, issuer: issuer, allowInsecure: allowInsecure) ?? LoginSettings() }
@@ -143,10 +143,18 @@ private struct TargetParse {
 
     private func login(_ node: Node, issuer: String?, allowInsecure: Bool) -> LoginSettings? {
         guard let map = reader.mapping(node, "login") else { return nil }
-        map.check(reader, "login", allowed: ["strategy", "sign_in", "consent", "authorize_parameters", "cookie", "session_cookie"], required: ["strategy"])
+        map.check(reader, "login", allowed: ["strategy", "sign_in", "consent", "authorize_parameters", "cookie", "session_cookie", "fields"],
+                  required: ["strategy"])
         guard let strategyNode = map["strategy"], let strategy = reader.oneOf(strategyNode, "login.strategy", LoginStrategy.self) else { return nil }
         var login = LoginSettings(strategy: strategy)
         login.sessionCookieName = map["session_cookie"].flatMap { plain($0, "login.session_cookie") }
+        if let node = map["fields"], let fields = reader.mapping(node, "login.fields") {
+            fields.check(reader, "login.fields", allowed: ["username", "password", "one_time_code"], required: [])
+            login.fields = SignInFieldNames(username: fields["username"].flatMap { plain($0, "login.fields.username") },
+                                            password: fields["password"].flatMap { plain($0, "login.fields.password") },
+                                            oneTimeCode: fields["one_time_code"].flatMap { plain($0, "login.fields.one_time_code") })
+            if strategy != .form { reader.error(map.entry("fields")!.keyNode, "login.fields is for strategy form") }
+        }
         login.signIn = map["sign_in"].flatMap { requests($0, "login.sign_in", issuer: issuer, allowInsecure: allowInsecure) } ?? []
         login.consent = map["consent"].flatMap { requests($0, "login.consent", issuer: issuer, allowInsecure: allowInsecure) } ?? []
         if let node = map["authorize_parameters"], let parameters = reader.mapping(node, "login.authorize_parameters") {
@@ -210,7 +218,7 @@ private struct TargetParse {
         }
     }
 
-    static let loginReferences: Set<String> = ["user.username", "user.password", "client_id", "scope", "redirect_uri", "issuer"]
+    static let loginReferences: Set<String> = ["user.username", "user.password", "user.totp", "client_id", "scope", "redirect_uri", "issuer"]
 
     /// A template in a login call: `${env:}` substituted now, `{{ }}` filled at sign-in.
     private func loginTemplate(_ node: Node, _ what: String) -> Template? {
@@ -282,6 +290,34 @@ private struct TargetParse {
 
     /// A value that is not a secret; `${...}` is still allowed (a client id from the environment).
     private func plain(_ node: Node, _ what: String) -> String? { substituted(node, what)?.value }
+
+    /// `user.totp`: the base32 secret, or `{ secret, algorithm, digits, period }` (RFC 6238).
+    private func totp(_ node: Node) -> OneTimePassword? {
+        var secretNode = node
+        var settings: MappingView?
+        if case .mapping = node, let map = reader.mapping(node, "user.totp") {
+            map.check(reader, "user.totp", allowed: ["secret", "algorithm", "digits", "period"], required: ["secret"])
+            guard let node = map["secret"] else { return nil }
+            secretNode = node
+            settings = map
+        }
+        guard let secret = secret(secretNode, "user.totp") else { return nil }
+        guard OneTimePassword.key(fromBase32: secret.value) != nil else {
+            reader.error(secretNode, "user.totp is not a base32 secret (RFC 4648 §6, as authenticator apps take it)")
+            return nil
+        }
+        var otp = OneTimePassword(secret: secret)
+        if let node = settings?["algorithm"], let algorithm = reader.oneOf(node, "user.totp.algorithm", OneTimePassword.Algorithm.self) {
+            otp.algorithm = algorithm
+        }
+        if let node = settings?["digits"], let digits = reader.int(node, "user.totp.digits") {
+            if (6...8).contains(digits) { otp.digits = digits } else { reader.error(node, "user.totp.digits must be 6, 7 or 8 (RFC 4226 §5.3)") }
+        }
+        if let node = settings?["period"], let period = reader.int(node, "user.totp.period") {
+            if (1...300).contains(period) { otp.period = period } else { reader.error(node, "user.totp.period must be 1 to 300 seconds") }
+        }
+        return otp
+    }
 
     private func secret(_ node: Node, _ what: String) -> Secret? {
         guard let (value, origin) = substituted(node, what) else { return nil }

@@ -31,6 +31,27 @@ public struct Client: Sendable, Hashable {
 public struct UserCredentials: Sendable, Hashable {
     public var username: String
     public var password: Secret
+    /// The user's TOTP second factor, for sign-in pages that ask a one-time code.
+    public var totp: OneTimePassword?
+
+    public init(username: String, password: Secret, totp: OneTimePassword? = nil) {
+        self.username = username
+        self.password = password
+        self.totp = totp
+    }
+}
+
+/// Field names of the sign-in pages, where the `form` strategy's recognition would guess wrong.
+public struct SignInFieldNames: Sendable, Hashable {
+    public var username: String?
+    public var password: String?
+    public var oneTimeCode: String?
+
+    public init(username: String? = nil, password: String? = nil, oneTimeCode: String? = nil) {
+        self.username = username
+        self.password = password
+        self.oneTimeCode = oneTimeCode
+    }
 }
 
 /// How the harness signs the user in with no human present.
@@ -88,6 +109,17 @@ public struct LoginSettings: Sendable {
     /// The name of the cookie that carries the signed-in session, when the server sets several at
     /// sign-in and the CSRF-name rule cannot tell which (`pages.session-cookie-flags`).
     public var sessionCookieName: String?
+    /// `form`: the fields to fill, where recognising them by type, autocomplete and name fails.
+    public var fields = SignInFieldNames()
+
+    /// `steps`: a sign-in call sends `{{user.totp}}`, a fresh one-time code.
+    public var asksOneTimeCode: Bool {
+        signIn.contains { request in
+            ([request.url, request.body].compactMap { $0 } + request.headers.map(\.value)).contains { template in
+                template.pieces.contains { if case .reference(let reference) = $0 { reference.path == ["user", "totp"] } else { false } }
+            }
+        }
+    }
 
     public init(strategy: LoginStrategy = .form, signIn: [LoginRequest] = [], consent: [LoginRequest] = [],
                 authorizeParameters: [(name: String, value: Template)] = [], cookie: SessionCookie? = nil) {
@@ -182,7 +214,8 @@ public struct Target: Sendable {
 
     /// Every secret value the target holds, so redaction knows them before anything is sent.
     public var secrets: [Secret] {
-        clients.values.compactMap(\.secret) + (user.map { [$0.password] } ?? []) + (login.cookie.map { [$0.value] } ?? [])
+        clients.values.compactMap(\.secret) + (user.map { [$0.password] + ($0.totp.map { [$0.secret] } ?? []) } ?? [])
+            + (login.cookie.map { [$0.value] } ?? [])
             + (login.signIn + login.consent).flatMap(\.secrets)
     }
 }

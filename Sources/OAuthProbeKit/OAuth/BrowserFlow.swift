@@ -34,6 +34,10 @@ struct BrowserFlow {
     var strategy: LoginStrategy
     var user: UserCredentials?
     var send: Send
+    /// The target's names for the sign-in fields, where recognition would guess wrong.
+    var fieldNames = SignInFieldNames()
+    /// A fresh one-time code of the user's TOTP, never one already sent (`TargetSession`).
+    var oneTimeCode: (@Sendable () async throws -> String)?
     /// False for a signed-out browser: it stops at the login form, which then ends the flow.
     var signsIn = true
     static let maximumHops = 20
@@ -47,6 +51,8 @@ struct BrowserFlow {
         var pages: [SeenPage] = []
         var signIn: SignInRecord?
         var credentialsSent = false
+        // What the sign-in pages were given so far: a page that asks it again refused it.
+        var given: Set<String> = []
         func outcome(_ end: End) -> Outcome {
             Outcome(end: end, signedIn: signedIn, consented: consented, pages: pages, signIn: signIn)
         }
@@ -55,7 +61,13 @@ struct BrowserFlow {
             let setCookies = response.headers(named: "Set-Cookie").compactMap(SetCookie.init(header:))
             if credentialsSent {
                 credentialsSent = false
-                signIn = SignInRecord(url: request.url, status: response.status, location: response.header("Location"), cookies: setCookies)
+                if signIn == nil || [307, 308].contains(response.status) {
+                    // The answer to the password, or to a later page's code if that one posts them on.
+                    signIn = SignInRecord(url: request.url, status: response.status, location: response.header("Location"),
+                                          cookies: (signIn?.cookies ?? []) + setCookies)
+                } else {
+                    signIn?.add(setCookies)
+                }
             } else {
                 // The session cookie may come on any hop after the credentials (Keycloak's does).
                 signIn?.add(setCookies)
@@ -71,7 +83,7 @@ struct BrowserFlow {
             let isHTML = Self.isHTML(response)
             let page = isHTML ? HTMLFormParser.parse(response.body) : HTMLPage(title: nil, forms: [])
             let forms = page.forms
-            let login = FormSignIn.loginForm(in: forms)
+            let login = FormSignIn.signInForm(in: forms, names: fieldNames)
             let consent = consented ? nil : FormSignIn.consent(in: forms)
             if isHTML, !response.body.isEmpty {
                 pages.append(SeenPage(url: request.url, response: response, kind: login != nil ? .login : consent != nil ? .consent : .page,
@@ -88,16 +100,17 @@ struct BrowserFlow {
                 guard strategy == .form else {
                     throw ProbeError("sign-in (\(strategy.rawValue)) did not give the browser a session: the server shows its login form")
                 }
-                guard !signedIn else {
-                    throw ProbeError("sign-in failed: the login form came back after the user's credentials were sent (wrong user or password?)")
+                request = try await signingIn(login, page: request.url, given: &given)
+                if login.password != nil || login.oneTimeCode != nil {
+                    signedIn = true
+                    credentialsSent = true
                 }
-                guard let user else { throw ProbeError("sign-in needed but the target has no user") }
-                try Self.checkStaysOnServer(login, "login", page: request.url)
-                let fields = try FormSignIn.loginFields(login, username: user.username, password: user.password.value)
-                request = Self.submit(login, fields: fields, page: request.url)
-                signedIn = true
-                credentialsSent = true
                 continue
+            }
+            if signsIn, !given.isEmpty, !signedIn, let unknown = forms.first(where: { !$0.fields.filter(\.isVisibleInput).isEmpty }) {
+                throw ProbeError("sign-in: the page \(request.url) (\(page.title ?? "no title")) shows a form the form strategy does not understand "
+                    + "(fields: \(unknown.fields.filter(\.isVisibleInput).map(\.name).joined(separator: ", "))), with no user name, password "
+                    + "or one-time code it recognises after \(given.sorted().joined(separator: ", ")): name them in login.fields")
             }
             if let consent {
                 try Self.checkStaysOnServer(consent.form, "consent", page: request.url)
@@ -112,6 +125,30 @@ struct BrowserFlow {
             return stayed()
         }
         throw ProbeError("more than \(Self.maximumHops) redirects inside the identity server")
+    }
+
+    /// The submission of one sign-in page: the user name, password and one-time code it asks.
+    /// A page that asks again what it was given refused it; a code is made when the page asks.
+    private func signingIn(_ login: SignInForm, page: String, given: inout Set<String>) async throws -> HTTPRequest {
+        let asked = Set([login.username.map { _ in "user name" }, login.password.map { _ in "password" },
+                         login.oneTimeCode.map { _ in "one-time code" }].compactMap { $0 })
+        if let again = ["one-time code", "password", "user name"].first(where: { asked.contains($0) && given.contains($0) }) {
+            let why = again == "one-time code" ? "a wrong user.totp secret, or this machine's clock?" : "wrong user or password?"
+            throw ProbeError("sign-in failed: the page asking for the \(login.asks) (\(page)) came back after the \(again) was sent (\(why))")
+        }
+        guard let user else { throw ProbeError("sign-in needed but the target has no user") }
+        try Self.checkStaysOnServer(login.form, "login", page: page)
+        var code: String?
+        if login.oneTimeCode != nil {
+            guard let oneTimeCode, user.totp != nil else {
+                throw ProbeError("sign-in: the page \(page) asks for a one-time code, and the target's user has no totp "
+                    + "(user.totp: \"${env:NAME}\", the base32 secret of the user's authenticator)")
+            }
+            code = try await oneTimeCode()
+        }
+        given.formUnion(asked)
+        return Self.submit(login.form, fields: login.filled(username: user.username, password: user.password.value, code: code),
+                           page: page, credentials: code.map { [$0] } ?? [])
     }
 
     /// A form that carries an authorization response (code, tokens, error, state) to another
@@ -146,19 +183,23 @@ struct BrowserFlow {
 
     /// A form submission with the headers a browser sends (servers check Origin and Referer
     /// against CSRF).
-    static func submit(_ form: HTMLForm, fields: [(String, String)], page: String) -> HTTPRequest {
+    static func submit(_ form: HTMLForm, fields: [(String, String)], page: String, credentials: [String] = []) -> HTTPRequest {
         let action = URLReference.resolve(form.action, against: page)
         let encoded = FormEncoding.encode(fields)
         var headers = [HTTPHeader(name: "Accept", value: "text/html"), HTTPHeader(name: "User-Agent", value: userAgent),
                        HTTPHeader(name: "Referer", value: page)]
         if let origin = URLParts(page)?.origin { headers.append(HTTPHeader(name: "Origin", value: origin)) }
+        var request: HTTPRequest
         if form.method.lowercased() == "get" {
             // A browser replaces the action's query with the form's fields.
             let base = action.split(separator: "?", maxSplits: 1).first.map(String.init) ?? action
-            return HTTPRequest(method: "GET", url: "\(base)?\(encoded)", headers: headers, body: nil)
+            request = HTTPRequest(method: "GET", url: "\(base)?\(encoded)", headers: headers, body: nil)
+        } else {
+            headers.append(HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"))
+            request = HTTPRequest(method: "POST", url: action, headers: headers, body: Data(encoded.utf8))
         }
-        headers.append(HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded"))
-        return HTTPRequest(method: "POST", url: action, headers: headers, body: Data(encoded.utf8))
+        request.credentials = credentials
+        return request
     }
 
     static func isHTML(_ response: HTTPResponse) -> Bool {

@@ -65,7 +65,7 @@ struct DeclaredSignIn {
 
     /// Values that are secrets, as `secrets` collects them once filters have run: a password
     /// sent as `{{user.password | upper | base64}}` is that rendering, not the password itself.
-    static let secretValues: Set<String> = ["user.password"]
+    static let secretValues: Set<String> = ["user.password", "user.totp"]
 
     static func render(_ template: Template, _ values: [String: String], secrets: inout [String]) throws -> String {
         try template.pieces.map { piece in

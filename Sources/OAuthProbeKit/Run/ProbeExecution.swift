@@ -499,6 +499,10 @@ struct ProbeExecution {
                         try session.addBrowserCookie(name: cookie.name, value: cookie.value.value,
                                                      domain: cookie.domain ?? URLParts(endpoint)?.host ?? "")
                     } else {
+                        var values = values
+                        if login.asksOneTimeCode, let totp = target.user?.totp {
+                            values["user.totp"] = try await session.shared.oneTimeCode(totp)
+                        }
                         if let record = try await declared.signIn(values: values, send: send) { session.shared.record(record) }
                         session.shared.count { $0.signIns += 1 }
                     }
@@ -506,7 +510,12 @@ struct ProbeExecution {
                 }
                 // A browser with a session does not sign in by itself: a login page then means
                 // the session is gone, and the shared session decides who signs in anew.
-                let flow = BrowserFlow(strategy: login.strategy, user: target.user, send: send, signsIn: !hasSession)
+                var flow = BrowserFlow(strategy: login.strategy, user: target.user, send: send, signsIn: !hasSession)
+                flow.fieldNames = login.fields
+                if let totp = target.user?.totp {
+                    let shared = session.shared
+                    flow.oneTimeCode = { try await shared.oneTimeCode(totp) }
+                }
                 // Declared consent sets the user's grant on the server (Glewlwyd replaces it):
                 // the flow that relies on it runs before another probe's consent changes it.
                 let grant = [clientID, scope ?? "", redirectURI].joined(separator: " ")

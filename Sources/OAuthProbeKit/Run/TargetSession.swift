@@ -13,6 +13,7 @@ final class TargetSession: @unchecked Sendable {
     private var sessionCookies: [String]?
     private var signingOutTrial: Task<[String], Error>?
     private var anonymousStatuses: [String: Int] = [:]
+    private var lastOneTimeStep: Int64?
     /// Counts the sessions published, so a flow that found its session gone can tell whether
     /// someone has signed in anew since it took the cookies.
     private var sessionGeneration = 0
@@ -138,6 +139,22 @@ final class TargetSession: @unchecked Sendable {
         let status = try await ask()
         lock.withLock { anonymousStatuses[url] = status }
         return status
+    }
+
+    /// A code of the user's TOTP from a time step no code was sent in yet: servers refuse a code
+    /// used before (RFC 6238 §5.2), so a second sign-in within one period waits for the next.
+    func oneTimeCode(_ otp: OneTimePassword) async throws -> String {
+        while true {
+            let step = otp.step(at: Date())
+            let fresh = lock.withLock { () -> Bool in
+                if let last = lastOneTimeStep, step <= last { return false }
+                lastOneTimeStep = step
+                return true
+            }
+            if fresh { return try TOTP.code(otp, step: step) }
+            let untilNext = Double(step + 1) * Double(otp.period) - Date().timeIntervalSince1970
+            try await Task.sleep(for: .seconds(max(0.05, untilNext + 0.05)))
+        }
     }
 
     /// The shared session's cookies (Netscape lines), once a flow has signed in.

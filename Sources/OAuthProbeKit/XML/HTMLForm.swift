@@ -15,9 +15,22 @@ public struct HTMLFormField: Sendable, Hashable, Decodable {
     public var disabled: Bool
     /// Visible text of a button or selected option, to pick "Allow" from "Deny" on a consent page.
     public var label: String
+    /// An input's `autocomplete`, `inputmode`, `placeholder` and `id`, as written: what the field is
+    /// for (`username`, `current-password`, `one-time-code`; `numeric`), where present.
+    public var autocomplete: String?
+    public var inputmode: String?
+    public var placeholder: String?
+    public var id: String?
+
+    /// A control a person types into (not hidden, not a button, box or file).
+    public var isVisibleInput: Bool {
+        !name.isEmpty && !["hidden", "submit", "image", "button", "reset", "checkbox", "radio", "file"].contains(type.lowercased())
+    }
 
     public init(name: String, type: String, value: String, checked: Bool = false,
-                disabled: Bool = false, label: String = "") {
+                disabled: Bool = false, label: String = "", autocomplete: String? = nil, inputmode: String? = nil) {
+        self.autocomplete = autocomplete
+        self.inputmode = inputmode
         self.name = name
         self.type = type
         self.value = value
