@@ -261,6 +261,11 @@ class Idp:
     def login_page(self, next_query, extra=""):
         action = (self.other_origin if self.scenario == "offsite-form" else "") + self.base + "/login"
         csrf = secrets.token_urlsafe(24)
+        if self.scenario == "changed-login":
+            # A redesigned sign-in: a PIN and a captcha, nothing a form strategy knows.
+            return (self.PAGE_START + f'<form method="post" action="{html.escape(action)}">'
+                    + '<input type="text" name="pin"><input type="text" name="captcha_answer">'
+                    + '<button type="submit">Go</button></form></body></html>')
         return (self.PAGE_START + extra
                 + f'<form method="post" action="{html.escape(action)}">'
                 + f'<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}">'

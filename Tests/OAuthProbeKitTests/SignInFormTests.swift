@@ -40,3 +40,20 @@ struct SignInFormTests {
         #expect(filled == ["q": "", "f_17": "alice", "f_18": "123456"])
     }
 }
+
+/// Issue 19: a sign-in page the form strategy cannot follow is an error that names it, never a verdict.
+@Suite("A sign-in page the form strategy does not understand")
+struct UnknownSignInPageTests {
+    @Test("a redesigned login page (a PIN and a captcha) makes every browser probe an error naming the page and its fields")
+    func changedLoginPage() async throws {
+        try await withFixtureServer { server in
+            let path = try HostileTarget.write(server: server, scenario: "changed-login")
+            let (_, record) = try await HostileTarget.run(path, only: ["authz.state-echoed", "pkce.required-public"])
+            #expect(record.results.count == 2)
+            for result in record.results {
+                #expect(result.verdict == .error, "\(result.displayID): \(result.verdict) \(result.message)")
+                #expect(result.message.contains("does not understand") && result.message.contains("pin, captcha_answer"), "\(result.message)")
+            }
+        }
+    }
+}

@@ -107,10 +107,14 @@ struct BrowserFlow {
                 }
                 continue
             }
-            if signsIn, !given.isEmpty, !signedIn, let unknown = forms.first(where: { !$0.fields.filter(\.isVisibleInput).isEmpty }) {
+            // A browser with no session is shown a sign-in: a form there that asks nothing known is
+            // a sign-in page this strategy cannot follow (a changed page, a captcha, a widget).
+            if signsIn, strategy == .form, !signedIn, (200..<300).contains(response.status),
+               let unknown = forms.first(where: { !$0.fields.filter(\.isVisibleInput).isEmpty }) {
+                let after = given.isEmpty ? "" : " after the \(given.sorted().joined(separator: " and ")) was sent"
                 throw ProbeError("sign-in: the page \(request.url) (\(page.title ?? "no title")) shows a form the form strategy does not understand "
-                    + "(fields: \(unknown.fields.filter(\.isVisibleInput).map(\.name).joined(separator: ", "))), with no user name, password "
-                    + "or one-time code it recognises after \(given.sorted().joined(separator: ", ")): name them in login.fields")
+                    + "(fields: \(unknown.fields.filter(\.isVisibleInput).map(\.name).joined(separator: ", ")))\(after): no user name, password "
+                    + "or one-time code field it recognises; name them in login.fields, or sign in with login.strategy steps")
             }
             if let consent {
                 try Self.checkStaysOnServer(consent.form, "consent", page: request.url)
