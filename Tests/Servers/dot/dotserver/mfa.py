@@ -163,7 +163,9 @@ class OtpView(View):
         if user_id and at and time.time() - at <= settings.MFA_PASSWORD_STEP_SECONDS:
             self.user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
         if self.user is None:
-            _clear_pending(session)
+            # Back to the start; the username stays (the password page still shows it).
+            for key in (USER_ID_KEY, BACKEND_KEY, PASSWORD_AT_KEY):
+                session.pop(key, None)
             return _to("login", _next_from(request))
         return super().dispatch(request, *args, **kwargs)
 
