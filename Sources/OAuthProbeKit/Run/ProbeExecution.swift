@@ -96,17 +96,8 @@ struct ProbeExecution {
                 } else {
                     outcome = try await perform(step, context: context, session: session)
                 }
-                // Only a real error=server_error, where a refusal is expected, after a control of this
-                // attempt succeeded: any other 5xx (an outage, a gateway) stays an error.
-                if outcome.fields["error"] == "server_error", controlSucceeded, step.expect.contains(where: \.isRefusal),
-                   previousFailure == ServerFailure(step: step.name, answer: outcome.answer) {
-                    outcome.serverErrorTakenAsRefusal = true
-                    outcome.undecided = nil
-                    notes.append("step '\(step.name)' answered \(outcome.answer) on every attempt: a refusal in the wrong words (RFC 6749 §5.2 and §4.1.2.1 name the error codes for one)")
-                }
-                if let reason = outcome.refusalNeedsControl, !controlSucceeded { outcome.undecided = reason }
-                if let reason = presentedAfterLifetime(step, outcome, sentAt: sentAt, context: context, redeemed: redeemed) {
-                    outcome.undecided = reason
+                if let note = weigh(&outcome, of: step, sentAt: sentAt, context: context, controlSucceeded: controlSucceeded, redeemed: redeemed) {
+                    notes.append(note)
                 }
                 if case .token(let parameters) = step.action, let from = parameters.from { redeemed.insert(from) }
                 context.outcomes[step.name] = outcome
@@ -140,6 +131,26 @@ struct ProbeExecution {
             return (.error, "\(error)")
         }
         return (.pass, notes.joined(separator: "; "))
+    }
+
+    /// What the probe's own history makes of an outcome: a `server_error` met again alone is a
+    /// refusal in the wrong words (only a real one, where a refusal is expected, after a control
+    /// of this attempt: any other 5xx stays an error); a page is a refusal only behind a control;
+    /// a code or request_uri presented after its lifetime decides nothing. A note, if any.
+    private func weigh(_ outcome: inout StepOutcome, of step: Step, sentAt: ContinuousClock.Instant, context: TemplateContext,
+                       controlSucceeded: Bool, redeemed: Set<String>) -> String? {
+        var note: String?
+        if outcome.fields["error"] == "server_error", controlSucceeded, step.expect.contains(where: \.isRefusal),
+           previousFailure == ServerFailure(step: step.name, answer: outcome.answer) {
+            outcome.serverErrorTakenAsRefusal = true
+            outcome.undecided = nil
+            note = "step '\(step.name)' answered \(outcome.answer) on every attempt: a refusal in the wrong words (RFC 6749 §5.2 and §4.1.2.1 name the error codes for one)"
+        }
+        if let reason = outcome.refusalNeedsControl, !controlSucceeded { outcome.undecided = reason }
+        if let reason = presentedAfterLifetime(step, outcome, sentAt: sentAt, context: context, redeemed: redeemed) {
+            outcome.undecided = reason
+        }
+        return note
     }
 
     /// Seconds after which a code presented again may simply have expired: half the shortest
