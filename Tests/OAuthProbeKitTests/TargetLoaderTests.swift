@@ -36,6 +36,37 @@ struct TargetLoaderTests {
         #expect(!"\(loaded.clients[.confidential]!.secret!)".contains("s3cret"), "a secret never prints its value")
     }
 
+    /// Issue 19: the user's TOTP and the names of the sign-in fields.
+    @Test("user.totp loads as a secret with its parameters, and each wrong one is reported at its place")
+    func totp() throws {
+        let good = try TestSupport.write("""
+            name: mfa
+            issuer: https://idp.example.com
+            clients: { public: { client_id: spa, redirect_uri: https://spa.example/cb } }
+            user: { username: u, password: "${env:PROBE_PASSWORD}", totp: { secret: "${env:TOTP}", algorithm: sha256, digits: 8, period: 60 } }
+            login: { strategy: form, fields: { username: loginfmt, one_time_code: otc } }
+            """, named: "mfa.yaml")
+        let (target, diagnostics) = TargetLoader(environment: environment.merging(["TOTP": "jbsw y3dp ehpk 3pxp"]) { $1 }).load(file: good)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let totp = try #require(target?.user?.totp)
+        #expect(totp.algorithm == .sha256 && totp.digits == 8 && totp.period == 60 && totp.secret.origin == "${env:TOTP}")
+        #expect(target?.login.fields == SignInFieldNames(username: "loginfmt", oneTimeCode: "otc"))
+        #expect(target?.secrets.contains(totp.secret) == true, "the TOTP secret is redacted like the password")
+
+        let bad = try TestSupport.write("""
+            name: mfa
+            issuer: https://idp.example.com
+            clients: { public: { client_id: spa, redirect_uri: https://spa.example/cb } }
+            user: { username: u, password: "${env:PROBE_PASSWORD}", totp: { secret: "${env:TOTP}", digits: 9, algorithm: md5 } }
+            login: { strategy: steps, sign_in: [{ url: "{{issuer}}/login" }], fields: { pin: x } }
+            """, named: "bad.yaml")
+        let problems = TargetLoader(environment: environment.merging(["TOTP": "not base32!"]) { $1 }).load(file: bad).diagnostics.map(\.description)
+        for expected in ["bad.yaml:4:", "user.totp is not a base32 secret", "user.totp.digits must be 6, 7 or 8", "'md5' is not one of",
+                         "login.fields: unknown key 'pin'", "login.fields is for strategy form"] {
+            #expect(problems.contains { $0.contains(expected) }, "\(expected) not in \(problems)")
+        }
+    }
+
     @Test("every problem is reported at once, each at its line and column")
     func reportsEveryProblem() throws {
         let path = try TestSupport.write("""

@@ -301,12 +301,12 @@ private struct TargetParse {
             secretNode = node
             settings = map
         }
-        guard let secret = secret(secretNode, "user.totp") else { return nil }
-        guard OneTimePassword.key(fromBase32: secret.value) != nil else {
+        let secret = secret(secretNode, "user.totp")
+        let readable = secret.map { OneTimePassword.key(fromBase32: $0.value) != nil } ?? false
+        if secret != nil, !readable {
             reader.error(secretNode, "user.totp is not a base32 secret (RFC 4648 §6, as authenticator apps take it)")
-            return nil
         }
-        var otp = OneTimePassword(secret: secret)
+        var otp = OneTimePassword(secret: secret ?? Secret("", origin: nil))
         if let node = settings?["algorithm"], let algorithm = reader.oneOf(node, "user.totp.algorithm", OneTimePassword.Algorithm.self) {
             otp.algorithm = algorithm
         }
@@ -316,7 +316,7 @@ private struct TargetParse {
         if let node = settings?["period"], let period = reader.int(node, "user.totp.period") {
             if (1...300).contains(period) { otp.period = period } else { reader.error(node, "user.totp.period must be 1 to 300 seconds") }
         }
-        return otp
+        return readable ? otp : nil
     }
 
     private func secret(_ node: Node, _ what: String) -> Secret? {
