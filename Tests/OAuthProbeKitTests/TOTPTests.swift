@@ -29,4 +29,19 @@ struct TOTPTests {
         #expect(try TOTP.code(otp, step: 1) == "287082")
         #expect(otp.step(at: Date(timeIntervalSince1970: 59)) == 1)
     }
+
+    /// Servers refuse a code of a time step already used (RFC 6238 §5.2): a second sign-in in the
+    /// same period waits for the next one.
+    @Test("no two codes of one time step are handed out")
+    func noReplay() async throws {
+        let target = Target(name: "t", issuer: "https://idp.example", allowInsecureHTTP: false, file: "t.yaml")
+        let session = TargetSession(target: target, endpoints: EndpointMap(target: target, metadata: nil), maxRequestsPerSecond: nil)
+        let otp = OneTimePassword(secret: Secret("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", origin: "test"), period: 1)
+        let before = otp.step(at: Date())
+        let first = try await session.oneTimeCode(otp)
+        let second = try await session.oneTimeCode(otp)
+        let after = otp.step(at: Date())
+        #expect(after > before, "the second code waited for a step of its own")
+        #expect(first != second || after > before + 1)
+    }
 }
