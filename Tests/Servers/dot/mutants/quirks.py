@@ -167,3 +167,19 @@ SESSION_FORGOTTEN_FLAG = "quirk_session_forgotten"  # session key: the next sign
 # --- script-session-cookie --------------------------------------------------------------------
 
 SESSION_STATE_COOKIE = "probe_session_state"
+
+# --- revocation-cascades (mutants/validator.py) -----------------------------------------------
+# The deployment's issuers share one database and the same clients and user: a cascade reaches only
+# the tokens the current issuer issued, which it remembers as it issues them (validator._remember).
+
+ISSUED_ACCESS_TOKEN = "issued-access-token"  # an AccessToken pk
+ISSUED_FAMILY = "issued-token-family"  # a RefreshToken token_family
+
+
+def remembered_among(what, values):
+    """The values (as strings) among `values` remembered as `what` for the current issuer."""
+    by_key = {_key(what, value): str(value) for value in values}
+    keys, found = list(by_key), set()
+    for start in range(0, len(keys), 500):
+        found.update(QuirkRecord.objects.filter(key__in=keys[start:start + 500]).values_list("key", flat=True))
+    return {by_key[key] for key in found}

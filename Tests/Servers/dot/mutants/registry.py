@@ -142,6 +142,7 @@ class Quirk(enum.Enum):
     JSON_NULLS = "token and introspection answers spell absent standard fields as null"
     JWKS_NO_KID = "the JWKS key and the ID tokens carry no kid"
     DPOP_JTI_NOT_TRACKED = "DPoP proof jtis are not remembered"
+    REVOCATION_CASCADES = "a revocation or a replayed code revokes every token of that client for that user"
 
 
 @dataclass(frozen=True)
@@ -416,6 +417,7 @@ QUIRKS = {
         _quirk("jwks-no-kid", Quirk.JWKS_NO_KID),
         # The harness judges proof replay only where the target opts in (dpop_replay).
         _quirk("dpop-jti-not-tracked", Quirk.DPOP_JTI_NOT_TRACKED, opt_out=frozenset({"dpop_replay"})),
+        _quirk("revocation-cascades", Quirk.REVOCATION_CASCADES),
     ]
 }
 QUIRK_MANIFEST = MANIFEST.with_name("quirks.json")

@@ -4,7 +4,8 @@ The clean issuer is the hardened one (dotserver.validators.NoPublicRefreshValida
 tokens for public clients) plus what DOT does not do by itself:
 
 * redirect_uri compared as an exact string (DOT lower-cases the host);
-* a replayed authorization code revokes the tokens its first redemption issued;
+* a replayed authorization code revokes the tokens its first redemption issued (and, with the quirk
+  revocation-cascades, every token of that client for that user, as a revocation does);
 * a code_verifier must have RFC 7636's form (43 to 128 unreserved characters) before it is compared;
 * a bearer token is valid only at the issuer that made it, and an ID token is never taken for an
   access token (oauthlib hands every JWT-shaped bearer token to validate_jwt_bearer_token, which
@@ -230,8 +231,13 @@ class IssuerValidator(NoPublicRefreshValidator):
             return
         _header, claims = unverified_parts(token["access_token"])  # ours: always a JWT with a jti
         JwtAccessToken.objects.update_or_create(access_token=access_token, defaults={"jti": claims["jti"]})
+        refresh_token = RefreshToken.objects.filter(access_token=access_token).first()
+        if on_quirk(Quirk.REVOCATION_CASCADES):
+            # What a cascade may reach: the tokens of this issuer (every issuer shares the tables).
+            quirks.remember(quirks.ISSUED_ACCESS_TOKEN, access_token.pk)
+            if refresh_token is not None and refresh_token.token_family:
+                quirks.remember(quirks.ISSUED_FAMILY, refresh_token.token_family)
         if request.grant_type == "authorization_code":
-            refresh_token = RefreshToken.objects.filter(access_token=access_token).first()
             CodeRedemption.objects.update_or_create(
                 code_checksum=_checksum(request.code),
                 defaults={
@@ -299,12 +305,52 @@ class IssuerValidator(NoPublicRefreshValidator):
         redemption = CodeRedemption.objects.select_for_update().filter(code_checksum=_checksum(code)).first()
         if redemption is None:
             return
+        # REVOCATION_CASCADES (Keycloak: the replay invalidates the client session): the client and
+        # user the code was redeemed for, read before its tokens go.
+        holder = self._redemption_holder(redemption) if on_quirk(Quirk.REVOCATION_CASCADES) else None
         if redemption.token_family:
             RefreshToken.revoke_family(redemption.token_family)
         # Still there when the family did not cover it (a public client has no refresh token).
         access_token = AccessToken.objects.filter(pk=redemption.access_token_id).first()
         if access_token is not None:
             revoke_access_token(access_token)
+        if holder is not None:
+            self._revoke_client_tokens(*holder)
+
+    def _redemption_holder(self, redemption):
+        """(application_id, user_id) of a redeemed code, from its access token or its refresh token
+        family (None when neither is left: a public client's access token revoked since)."""
+        access_token = AccessToken.objects.filter(pk=redemption.access_token_id).first()
+        if access_token is not None:
+            return access_token.application_id, access_token.user_id
+        if redemption.token_family:
+            refresh_token = RefreshToken.objects.filter(token_family=redemption.token_family).first()
+            if refresh_token is not None:
+                return refresh_token.application_id, refresh_token.user_id
+        return None
+
+    @transaction.atomic
+    def _revoke_client_tokens(self, application_id, user_id):
+        """REVOCATION_CASCADES: revokes every live access and refresh token this issuer gave the
+        client for the user (Keycloak detaches all of the user's sessions for the client; Duende
+        removes the access tokens of the same subject, client and session). A token without a user
+        (client_credentials) takes nothing else with it."""
+        if user_id is None:
+            return
+        access_tokens = list(AccessToken.objects.filter(application_id=application_id, user_id=user_id))
+        ours = quirks.remembered_among(quirks.ISSUED_ACCESS_TOKEN, [token.pk for token in access_tokens])
+        refresh_tokens = list(
+            RefreshToken.objects.filter(application_id=application_id, user_id=user_id, revoked__isnull=True)
+        )
+        families = quirks.remembered_among(
+            quirks.ISSUED_FAMILY, {token.token_family for token in refresh_tokens if token.token_family}
+        )
+        for refresh_token in refresh_tokens:
+            if str(refresh_token.token_family) in families or str(refresh_token.access_token_id) in ours:
+                refresh_token.revoke()  # and its access token
+        for access_token in access_tokens:
+            if str(access_token.pk) in ours and AccessToken.objects.filter(pk=access_token.pk).exists():
+                revoke_access_token(access_token)
 
     def get_code_challenge(self, code, request):
         if on(Break.PKCE_VERIFIER_OPTIONAL) and request.code_verifier is None:
@@ -351,14 +397,40 @@ class IssuerValidator(NoPublicRefreshValidator):
     def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
         if on(Break.REVOCATION_NOOP):
             return
+        # REVOCATION_CASCADES: whose token this revocation reaches, found before it goes.
+        holder = self._revoked_holder(token, request) if on_quirk(Quirk.REVOCATION_CASCADES) else None
         if not on(Break.REVOKE_ANY_CLIENT):
-            return super().revoke_token(token, token_type_hint, request, *args, **kwargs)
-        # DOT's lookup without its application filter.
-        checksum = _checksum(token)
-        for access_token in AccessToken.objects.filter(token_checksum=checksum):
-            revoke_access_token(access_token)
-        for refresh_token in RefreshToken.objects.filter(token_checksum=checksum):
-            refresh_token.revoke()
+            super().revoke_token(token, token_type_hint, request, *args, **kwargs)
+        else:
+            # DOT's lookup without its application filter.
+            checksum = _checksum(token)
+            for access_token in AccessToken.objects.filter(token_checksum=checksum):
+                revoke_access_token(access_token)
+            for refresh_token in RefreshToken.objects.filter(token_checksum=checksum):
+                refresh_token.revoke()
+        if holder is not None:
+            self._revoke_client_tokens(*holder)
+
+    def _revoked_holder(self, token, request):
+        """(application_id, user_id) of the live token of this issuer that the revocation reaches
+        (DOT's lookup: the requesting client's tokens, any client's under REVOKE_ANY_CLIENT), or None."""
+        lookup = {"token_checksum": _checksum(token)}
+        if not on(Break.REVOKE_ANY_CLIENT):
+            if getattr(request.client, "pk", None) is None:
+                return None
+            lookup["application_id"] = request.client.pk
+        access_tokens = list(AccessToken.objects.filter(**lookup))
+        ours = quirks.remembered_among(quirks.ISSUED_ACCESS_TOKEN, [t.pk for t in access_tokens])
+        for access_token in access_tokens:
+            if str(access_token.pk) in ours:
+                return access_token.application_id, access_token.user_id
+        refresh_tokens = list(RefreshToken.objects.filter(revoked__isnull=True, **lookup))
+        families = quirks.remembered_among(quirks.ISSUED_FAMILY, {t.token_family for t in refresh_tokens if t.token_family})
+        ours = quirks.remembered_among(quirks.ISSUED_ACCESS_TOKEN, [t.access_token_id for t in refresh_tokens if t.access_token_id])
+        for refresh_token in refresh_tokens:
+            if str(refresh_token.token_family) in families or str(refresh_token.access_token_id) in ours:
+                return refresh_token.application_id, refresh_token.user_id
+        return None
 
     # --- bearer tokens at the resource and userinfo --------------------------------------------
 
