@@ -265,24 +265,30 @@ struct RetryTests {
         }
     }
 
+    /// A probe whose control succeeds and whose second step asks `path` of the fault server.
+    static func controlThenRefused(_ server: FixtureServer, path: String, expect: String) -> String {
+        """
+        practice: Always Use HTTPS
+        probes:
+          - id: fault.refused
+            title: a control, then a step that should be refused
+            refs: ["RFC 6749 §5.2"]
+            severity: low
+            steps:
+              - name: control
+                http: { url: "\(server.http)/_/answer?code=200" }
+                require: { status: 200 }
+              - name: refused
+                http: { url: "\(server.http)\(path)" }
+                expect: \(expect)
+        """
+    }
+
     @Test("server_error repeated alone after a control succeeded is a refusal in the wrong words")
     func repeatedServerError() async throws {
         try await withFixtureServer { server in
-            let result = try await Self.run(suite: """
-                practice: Always Use HTTPS
-                probes:
-                  - id: fault.wrong-words
-                    title: refuses with server_error every time
-                    refs: ["RFC 6749 §5.2"]
-                    severity: low
-                    steps:
-                      - name: control
-                        http: { url: "\(server.http)/_/answer?code=200" }
-                        require: { status: 200 }
-                      - name: refused
-                        http: { url: "\(server.http)/_/flaky?key=\(UUID().uuidString)&fail=9" }
-                        expect: { tokens: none }
-                """, on: server)
+            let result = try await Self.run(suite: Self.controlThenRefused(server, path: "/_/flaky?key=\(UUID().uuidString)&fail=9",
+                                                                    expect: "{ tokens: none }"), on: server)
             #expect(result.verdict == .pass, "\(result.message)")
             #expect(result.attempts == 2)
             #expect(result.message.contains("a refusal in the wrong words"))
@@ -298,21 +304,8 @@ struct RetryTests {
     ])
     func outageIsNoRefusal(path: String, expect: String) async throws {
         try await withFixtureServer { server in
-            let result = try await Self.run(suite: """
-                practice: Always Use HTTPS
-                probes:
-                  - id: fault.outage
-                    title: fails every time
-                    refs: ["RFC 6749 §5.2"]
-                    severity: low
-                    steps:
-                      - name: control
-                        http: { url: "\(server.http)/_/answer?code=200" }
-                        require: { status: 200 }
-                      - name: refused
-                        http: { url: "\(server.http)\(path.replacingOccurrences(of: "KEY", with: UUID().uuidString))" }
-                        expect: \(expect)
-                """, on: server)
+            let result = try await Self.run(suite: Self.controlThenRefused(server, path: path.replacingOccurrences(of: "KEY", with: UUID().uuidString),
+                                                                    expect: expect), on: server)
             #expect(result.verdict == .error, "\(result.message)")
             #expect(!result.message.contains("a refusal in the wrong words"))
         }

@@ -557,7 +557,7 @@ struct ProbeExecution {
         case .stayed(let status, let title):
             outcome.status = status
             outcome.summary = "the server answered \(status)\(title.map { " (\"\($0)\")" } ?? "") and sent the browser nowhere"
-            judge(FinalPage.classify(status: status, page: result.finalPage, pageURL: result.finalURL, kind: result.pages.last?.kind,
+            read(FinalPage.classify(status: status, page: result.finalPage, pageURL: result.finalURL, kind: result.pages.last?.kind,
                                      sentRedirectURI: redirectURI, registeredRedirectURI: client.redirectURI),
                   status: status, signedOut: signedOut, into: &outcome)
         }
@@ -587,7 +587,7 @@ struct ProbeExecution {
     /// What the page the browser stayed on decides (RFC 6749 §4.1.2.1: a request the server will
     /// not redirect is answered with an error page). A signed-out browser asks one thing only:
     /// was it sent, or led, to the redirect URI?
-    private func judge(_ page: FinalPage, status: Int, signedOut: Bool, into outcome: inout StepOutcome) {
+    private func read(_ page: FinalPage, status: Int, signedOut: Bool, into outcome: inout StepOutcome) {
         switch page {
         case .leadsOn(let destination, let means):
             outcome.redirect = destination
